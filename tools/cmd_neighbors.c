@@ -1,0 +1,12 @@
+/* cmd_neighbors.c: PLACEHOLDER while the subcommand is being written; replaced by its owner. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+
+int cmd_neighbors(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    fprintf(stderr, "reelgraph neighbors: not built yet\n");
+    return RG_EXIT_INTERNAL;
+}

@@ -1,0 +1,12 @@
+/* cmd_similar.c: PLACEHOLDER while the subcommand is being written; replaced by its owner. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+
+int cmd_similar(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    fprintf(stderr, "reelgraph similar: not built yet\n");
+    return RG_EXIT_INTERNAL;
+}
