@@ -12,6 +12,7 @@ packages=(
   libcurl4-openssl-dev libarchive-dev libssl-dev   # fetch: HTTP, unzip, SHA-256
   libcairo2-dev      # loss-curve plots (SVG / PNG)
   libxml2-utils      # xmllint, to validate GraphML in tests
+  python3            # loopback HTTP server for the fetch test
 )
 
 missing=()

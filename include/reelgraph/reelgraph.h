@@ -5,6 +5,7 @@
 #define RG_VERSION "0.1.0"
 
 #include "reelgraph/error.h"
+#include "reelgraph/fetch.h"
 #include "reelgraph/graph.h"
 #include "reelgraph/io.h"
 #include "reelgraph/model.h"
