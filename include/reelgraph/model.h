@@ -98,6 +98,12 @@ typedef struct {
                           const int32_t *movies, const float *ratings, float *out);
     /* Frees m->impl (training and prediction state). */
     void (*release)(rg_model_t *m);
+    /* Optional: the model's own validation loss (lower = better) on n held-out training ratings,
+     * called by the trainer after each epoch with the graph the epoch was given.  When NULL the
+     * trainer calls attach(fit) and uses the RMSE of predict (NAN for pure rankers). */
+    rg_error_t (*val_loss)(const rg_model_t *m, const rg_graph_t *fit, int64_t n,
+                           const int32_t *users, const int32_t *movies, const float *ratings,
+                           double *loss);
 } rg_model_ops_t;
 
 struct rg_model {
@@ -169,6 +175,12 @@ typedef struct {
     int done;
 } rg_trainer_t;
 
+/* Call sequence seen by a model: init(fit) once, then per epoch epoch(fit) followed, when there
+ * is a validation set, by val_loss(fit) or else attach(fit) + predict(validation pairs); finally
+ * attach(train) in rg_trainer_finish.  fit = train minus the validation ratings.
+ * Trainer defaults for RG_UNSET fields: val_fraction 0.05 (seeded from hp.seed), patience 0 (run
+ * every epoch, keep the last parameters); with patience > 0 the best-validation parameters are
+ * restored at the end. */
 rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *train);
 /* Runs one epoch, appends to m->history, sets *done when the epochs are used up or early
  * stopping fired. */
@@ -199,11 +211,34 @@ typedef struct {
 rg_error_t rg_evaluate(const rg_model_t *m, const rg_graph_t *full, const rg_graph_t *train,
                        const uint8_t *is_test, int32_t k, rg_metrics_t *out);
 
+/* Metrics of one ranked list: hit[i] != 0 when the movie at rank i (0-based) is relevant, n the
+ * list length (<= k is fine), n_relevant the user's relevant test movies (> 0).  Definitions:
+ *   precision = hits@k / k,  recall = hits@k / n_relevant,  hit_rate = (hits@k > 0),
+ *   ndcg = sum_{hits at rank i<k} 1/log2(i+2) / sum_{i<min(k, n_relevant)} 1/log2(i+2),
+ *   ap (MAP@k per user) = sum_{hits at rank i<k} precision@(i+1) / min(k, n_relevant).  O(k). */
+typedef struct {
+    double precision, recall, ndcg, hit_rate, ap;
+} rg_rank_metrics_t;
+void rg_ranking_metrics(const uint8_t *hit, int32_t n, int32_t k, int64_t n_relevant,
+                        rg_rank_metrics_t *out);
+
 /* Top-n unseen movies for user u (seen = rated in `seen`, usually the full graph); with
  * genre_filter only movies sharing a genre with what u rated.  Returns the count written. */
 rg_error_t rg_recommend(const rg_model_t *m, const rg_graph_t *train, const rg_graph_t *seen,
                         int32_t u, int32_t n, int genre_filter, int32_t *movies, float *scores,
                         int32_t *n_out);
+
+/* Top-n for a user who is not in the graph, from n_rated (movie, rating) pairs (internal movie
+ * ids), through ops->fold_in: the rated movies are excluded, genre_filter as above.  RG_EINVAL
+ * when the kind has no fold_in or n_rated is 0 (use rg_recommend_popular). */
+rg_error_t rg_recommend_fold_in(const rg_model_t *m, const rg_graph_t *train, int64_t n_rated,
+                                const int32_t *rated, const float *ratings, int32_t n,
+                                int genre_filter, int32_t *movies, float *scores, int32_t *n_out);
+
+/* Popularity fallback: the n movies with the most ratings in train (ties: higher mean rating,
+ * then lower id), excluding the n_seen movies in seen (may be NULL); score = rating count. */
+rg_error_t rg_recommend_popular(const rg_graph_t *train, int64_t n_seen, const int32_t *seen,
+                                int32_t n, int32_t *movies, float *scores, int32_t *n_out);
 
 #ifdef __cplusplus
 }
