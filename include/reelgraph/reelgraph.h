@@ -9,6 +9,7 @@
 #include "reelgraph/graph.h"
 #include "reelgraph/io.h"
 #include "reelgraph/model.h"
+#include "reelgraph/nn.h"
 #include "reelgraph/rng.h"
 #include "reelgraph/split.h"
 
