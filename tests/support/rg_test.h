@@ -3,6 +3,7 @@
 #ifndef RG_TEST_H
 #define RG_TEST_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,5 +30,36 @@ const char *rgt_data_path(char *buf, size_t size, const char *sub);
         }                                                                             \
         assert_int_equal(rgt_rc_, RG_SUCCESS);                                        \
     } while (0)
+
+/* |a - b| <= tol in double, printing both values on failure (cmocka 1.1 has no double assert). */
+#define RGT_NEAR(a, b, tol)                                                           \
+    do {                                                                              \
+        double rgt_a_ = (double) (a), rgt_b_ = (double) (b);                          \
+        if (!(fabs(rgt_a_ - rgt_b_) <= (double) (tol))) {                             \
+            print_error("%s = %.17g, %s = %.17g, tolerance %g\n", #a, rgt_a_, #b,      \
+                        rgt_b_, (double) (tol));                                      \
+        }                                                                             \
+        assert_true(fabs(rgt_a_ - rgt_b_) <= (double) (tol));                         \
+    } while (0)
+
+/* ---- small generated graphs (built through rg_dataset_* + rg_graph_build, the real path) ---- */
+
+/* A graph from n rating triples in dataset ids.  Scale [1, 5] (widened to include the data).
+ * ts may be NULL: then timestamps are 1000000000 + row index (input order = time order).  Every
+ * distinct movie gets metadata: title "Movie <id>", year 1990 + id % 30 and genres from its id
+ * (bit id % 6 and bit (id / 6 + 1) % 6 of the vocabulary Action, Comedy, Drama, Romance, Sci-Fi,
+ * Thriller), so content models have features.  No demographics. */
+rg_error_t rgt_graph_from_triples(rg_graph_t *g, int64_t n, const int64_t *users,
+                                  const int64_t *movies, const float *ratings, const int64_t *ts);
+
+/* A random graph with planted structure: rating = 3.5 + user bias + movie bias + <p_u, q_m> (rank 3)
+ * + the user's taste for the movie's genres + small noise, rounded to whole stars in 1..5.  Each
+ * user rates min(per_user, n_movies) distinct movies (movie popularity is skewed), timestamps
+ * increase per user.  Dataset ids are NOT the internal ids: user u has id 100 + 2u, movie m has
+ * id 1000 + 3m.  Six genres as above (one or two per movie), demographics for every user.
+ * Deterministic for a seed.  A bias model fits it worse than a low-rank model or a genre-aware
+ * one, so models can show they learn. */
+rg_error_t rgt_graph_planted(rg_graph_t *g, int n_users, int n_movies, int per_user,
+                             uint64_t seed);
 
 #endif
