@@ -481,8 +481,12 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
     }
 
     /* ids and node features */
-    memcpy((int64_t *) g->user_ext, um.ext, (size_t) U * sizeof *um.ext);
-    memcpy((int64_t *) g->movie_ext, mm.ext, (size_t) M * sizeof *mm.ext);
+    if (U > 0) {
+        memcpy((int64_t *) g->user_ext, um.ext, (size_t) U * sizeof *um.ext);
+    }
+    if (M > 0) {
+        memcpy((int64_t *) g->movie_ext, mm.ext, (size_t) M * sizeof *mm.ext);
+    }
     uint32_t *genres = (uint32_t *) g->movie_genres;
     int32_t *year = (int32_t *) g->movie_year;
     int64_t *title_off = (int64_t *) g->movie_title_off;
