@@ -173,6 +173,7 @@ typedef struct {
     int32_t best_epoch;
     float *best_params;          /* snapshot of params at the best validation epoch */
     int done;
+    float *val_pred;             /* (n_val) workspace for validation predictions */
 } rg_trainer_t;
 
 /* Call sequence seen by a model: init(fit) once, then per epoch epoch(fit) followed, when there
