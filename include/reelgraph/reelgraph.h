@@ -10,6 +10,7 @@
 #include "reelgraph/io.h"
 #include "reelgraph/model.h"
 #include "reelgraph/nn.h"
+#include "reelgraph/query.h"
 #include "reelgraph/rng.h"
 #include "reelgraph/split.h"
 
