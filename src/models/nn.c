@@ -480,7 +480,7 @@ void rg_gru_cell_backward(float *dx, float *dh_prev, float *dWx, float *dWh, flo
     float *dph = dpre + (size_t) B * (size_t) G; /* (B,3H) d[hr hz hn] */
     for (int r = 0; r < B; r++) {
         const float *rg = cache + (size_t) r * ld, *zg = rg + H, *ng = zg + H;
-        const float *hn = ng + 2 * H;
+        const float *hn = ng + 3 * H; /* [r z n | hr hz hn] */
         float *dxr = dpx + (size_t) r * G, *dxz = dxr + H, *dxn = dxz + H;
         float *dhr = dph + (size_t) r * G, *dhz = dhr + H, *dhn = dhz + H;
         for (int k = 0; k < H; k++) {
