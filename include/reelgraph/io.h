@@ -56,11 +56,15 @@ rg_error_t rg_snapshot_load(rg_graph_t *g, const char *path);
 typedef struct {
     int64_t n_users, n_movies, n_ratings;
     uint64_t seed;
+    rg_format_t format; /* RG_FORMAT_ML1M (default: *.dat) or RG_FORMAT_MLLATEST (*.csv) */
 } rg_synth_opts_t;
 
 void rg_synth_opts_default(rg_synth_opts_t *o); /* 2000 users, 1500 movies, 100000 ratings, seed 42 */
-/* Writes ratings.dat, movies.dat, users.dat into dir (created if needed).  out (may be NULL)
- * receives the counts actually written. */
+/* Writes ratings.dat, movies.dat, users.dat (or, for RG_FORMAT_MLLATEST, ratings.csv and
+ * movies.csv with some titles quoted) into dir (created if needed).  Users have ids 1..N and at
+ * least min(20, R/N) ratings; at most half of all (user, movie) pairs may be asked for.  Same
+ * options, same bytes.  out (may be NULL) receives the counts actually written.
+ * Errors: RG_EINVAL (sizes), RG_EIO (directory or files), RG_ENOMEM.  O(R log M). */
 rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_opts_t *out);
 
 #ifdef __cplusplus
