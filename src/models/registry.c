@@ -7,11 +7,17 @@
 extern const rg_model_ops_t rg_model_mean;
 extern const rg_model_ops_t rg_model_bias;
 extern const rg_model_ops_t rg_model_mf;
+extern const rg_model_ops_t rg_model_autoencoder;
+extern const rg_model_ops_t rg_model_content;
+extern const rg_model_ops_t rg_model_hybrid;
 
 static const rg_model_ops_t *const rg_models[] = {
     &rg_model_mean,
     &rg_model_bias,
     &rg_model_mf,
+    &rg_model_autoencoder,
+    &rg_model_content,
+    &rg_model_hybrid,
     NULL,
 };
 
