@@ -104,6 +104,10 @@ typedef struct {
     rg_error_t (*val_loss)(const rg_model_t *m, const rg_graph_t *fit, int64_t n,
                            const int32_t *users, const int32_t *movies, const float *ratings,
                            double *loss);
+    /* Optional: the trainer's default for an unset hp.val_fraction: 0 = the trainer's own
+     * (0.05), > 0 = this fraction, < 0 = no validation set (for kinds fitted in a fixed number
+     * of epochs, where a hold-out only costs accuracy). */
+    float val_fraction_default;
 } rg_model_ops_t;
 
 struct rg_model {
@@ -179,7 +183,8 @@ typedef struct {
 /* Call sequence seen by a model: init(fit) once, then per epoch epoch(fit) followed, when there
  * is a validation set, by val_loss(fit) or else attach(fit) + predict(validation pairs); finally
  * attach(train) in rg_trainer_finish.  fit = train minus the validation ratings.
- * Trainer defaults for RG_UNSET fields: val_fraction 0.05 (seeded from hp.seed), patience 0 (run
+ * Trainer defaults for RG_UNSET fields: val_fraction ops->val_fraction_default or else 0.05
+ * (seeded from hp.seed), patience 0 (run
  * every epoch, keep the last parameters); with patience > 0 the best-validation parameters are
  * restored at the end. */
 rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *train);

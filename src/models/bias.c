@@ -5,7 +5,7 @@
  * Each epoch is one sweep of both; a handful of sweeps converge.  Users are damped more than
  * movies (reg_u = RG_BIAS_USER_DAMPING * reg) because a user's few ratings say less about a
  * general leniency than a movie's many ratings say about its quality.
- * Tensors: user_bias (U, 1), movie_bias (M, 1).  Hyper-parameters: reg (default 10), epochs
+ * Tensors: user_bias (U, 1), movie_bias (M, 1).  Hyper-parameters: reg (default 3), epochs
  * (default 10).  Cost per epoch O(E), no allocation. */
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,7 +18,7 @@
 static rg_error_t rg_bias_init(rg_model_t *m, const rg_graph_t *train) {
     (void) train;
     rg_hp_default_i(&m->hp.epochs, 10);
-    rg_hp_default_f(&m->hp.reg, 10.0f);
+    rg_hp_default_f(&m->hp.reg, 3.0f);
     if (!(m->hp.reg >= 0.0f)) {
         RG_ERROR(RG_EINVAL, "bias: reg %g must be >= 0", (double) m->hp.reg);
     }
@@ -104,6 +104,7 @@ const rg_model_ops_t rg_model_bias = {
     .name = "bias",
     .summary = "global mean + regularised user and movie biases (ALS)",
     .predicts_ratings = 1,
+    .val_fraction_default = -1.0f, /* fixed epochs: use every training rating */
     .init = rg_bias_init,
     .epoch = rg_bias_epoch,
     .predict = rg_bias_predict,

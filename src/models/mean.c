@@ -52,6 +52,7 @@ const rg_model_ops_t rg_model_mean = {
     .name = "mean",
     .summary = "global mean rating (a floor for the rating metrics)",
     .predicts_ratings = 1,
+    .val_fraction_default = -1.0f, /* fixed epochs: use every training rating */
     .init = rg_mean_init,
     .epoch = rg_mean_epoch,
     .predict = rg_mean_predict,

@@ -86,7 +86,9 @@ rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *tra
         RG_ERROR(RG_EINVAL, "rg_trainer_init: model (initialised with a kind) and train graph "
                  "must not be NULL");
     }
-    rg_hp_default_f(&m->hp.val_fraction, RG_TRAINER_VAL_FRACTION);
+    float vf = m->ops->val_fraction_default;
+    rg_hp_default_f(&m->hp.val_fraction,
+                    vf > 0.0f ? vf : vf < 0.0f ? 0.0f : RG_TRAINER_VAL_FRACTION);
     rg_hp_default_i(&m->hp.patience, 0);
     if (!(m->hp.val_fraction >= 0.0f && m->hp.val_fraction < 1.0f)) {
         RG_ERROR(RG_EINVAL, "validation fraction %g is outside [0, 1)", (double) m->hp.val_fraction);
