@@ -7,6 +7,11 @@
 extern const rg_model_ops_t rg_model_mean;
 extern const rg_model_ops_t rg_model_bias;
 extern const rg_model_ops_t rg_model_mf;
+extern const rg_model_ops_t rg_model_knn_user;
+extern const rg_model_ops_t rg_model_knn_item;
+extern const rg_model_ops_t rg_model_bpr;
+extern const rg_model_ops_t rg_model_rp3b;
+extern const rg_model_ops_t rg_model_pop;
 extern const rg_model_ops_t rg_model_autoencoder;
 extern const rg_model_ops_t rg_model_content;
 extern const rg_model_ops_t rg_model_hybrid;
@@ -15,6 +20,11 @@ static const rg_model_ops_t *const rg_models[] = {
     &rg_model_mean,
     &rg_model_bias,
     &rg_model_mf,
+    &rg_model_knn_user,
+    &rg_model_knn_item,
+    &rg_model_bpr,
+    &rg_model_rp3b,
+    &rg_model_pop,
     &rg_model_autoencoder,
     &rg_model_content,
     &rg_model_hybrid,
