@@ -4,6 +4,7 @@
 
 #define RG_VERSION "0.1.0"
 
+#include "reelgraph/analytics.h"
 #include "reelgraph/error.h"
 #include "reelgraph/fetch.h"
 #include "reelgraph/graph.h"
