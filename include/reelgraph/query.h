@@ -247,6 +247,13 @@ rg_error_t rg_sim_topk(const rg_sim_t *s, int32_t a, int32_t k, rg_sim_workspace
  * RG_ENOMEM.  Time O(sum over the other side of deg^2 + n_side * touched * log k) / threads. */
 rg_error_t rg_sim_topk_all(const rg_sim_t *s, int32_t k, int32_t *ids, float *sims);
 
+/* The k rows of an embedding table most similar to row a by cosine (a excluded), ordered as
+ * rg_sim_topk, -1 / 0 padded: emb is (n, D) row-major (e.g. a model's "user_emb").  A zero row
+ * has similarity 0 with everything.  Errors: RG_EINVAL (a out of range, k < 1, D < 1).  Time
+ * O(n D + n log k); no allocation.  n_found may be NULL. */
+rg_error_t rg_sim_embedding_topk(const float *emb, int64_t n, int64_t D, int32_t a, int32_t k,
+                                 int32_t *ids, float *sims, int32_t *n_found);
+
 #ifdef __cplusplus
 }
 #endif

@@ -299,6 +299,48 @@ static void heap_sift_up(int32_t *id, float *sim, int32_t i) {
     }
 }
 
+/* Offers (b, sim) to the k-best heap of n_heap entries; returns the new size. */
+static int32_t heap_offer(int32_t *hid, float *hsim, int32_t n_heap, int32_t k, int32_t b,
+                          float sim) {
+    if (n_heap < k) {
+        hid[n_heap] = b;
+        hsim[n_heap] = sim;
+        heap_sift_up(hid, hsim, n_heap);
+        return n_heap + 1;
+    }
+    if (sim_better(sim, b, hsim[0], hid[0])) {
+        hid[0] = b;
+        hsim[0] = sim;
+        heap_sift_down(hid, hsim, n_heap, 0);
+    }
+    return n_heap;
+}
+
+/* Sorts the heap in place, best first (heap sort: the worst goes to the end of the shrinking
+ * heap), copies it to ids / sims (which may be the heap arrays themselves) and pads them to k
+ * with -1 / 0.  Returns the count. */
+static int32_t heap_drain(int32_t *hid, float *hsim, int32_t n_heap, int32_t k, int32_t *ids,
+                          float *sims) {
+    for (int32_t end = n_heap - 1; end > 0; end--) {
+        int32_t ti = hid[0];
+        float ts = hsim[0];
+        hid[0] = hid[end];
+        hsim[0] = hsim[end];
+        hid[end] = ti;
+        hsim[end] = ts;
+        heap_sift_down(hid, hsim, end, 0);
+    }
+    if (ids != hid) {
+        memcpy(ids, hid, (size_t) n_heap * sizeof *ids);
+        memcpy(sims, hsim, (size_t) n_heap * sizeof *sims);
+    }
+    for (int32_t i = n_heap; i < k; i++) {
+        ids[i] = -1;
+        sims[i] = 0.0f;
+    }
+    return n_heap;
+}
+
 /* One query; never fails once arguments are checked. */
 static int32_t sim_topk_one(const rg_sim_t *s, int32_t a, int32_t k, rg_sim_workspace_t *w,
                             int32_t *ids, float *sims) {
@@ -342,34 +384,11 @@ static int32_t sim_topk_one(const rg_sim_t *s, int32_t a, int32_t k, rg_sim_work
         sim_acc_t *x = &acc[b];
         if (b != a && x->cnt >= s->opts.min_common) {
             float sim = sim_score(s, a, b, x->dot, x->sa, x->sb, x->cnt);
-            if (n_heap < k) {
-                hid[n_heap] = b;
-                hsim[n_heap] = sim;
-                heap_sift_up(hid, hsim, n_heap);
-                n_heap++;
-            } else if (sim_better(sim, b, hsim[0], hid[0])) {
-                hid[0] = b;
-                hsim[0] = sim;
-                heap_sift_down(hid, hsim, n_heap, 0);
-            }
+            n_heap = heap_offer(hid, hsim, n_heap, k, b, sim);
         }
         memset(x, 0, sizeof *x);
     }
-    /* pop worst-first into the tail: best ends up first */
-    int32_t n_found = n_heap;
-    for (int32_t i = n_heap - 1; i >= 0; i--) {
-        ids[i] = hid[0];
-        sims[i] = hsim[0];
-        n_heap--;
-        hid[0] = hid[n_heap];
-        hsim[0] = hsim[n_heap];
-        heap_sift_down(hid, hsim, n_heap, 0);
-    }
-    for (int32_t i = n_found; i < k; i++) {
-        ids[i] = -1;
-        sims[i] = 0.0f;
-    }
-    return n_found;
+    return heap_drain(hid, hsim, n_heap, k, ids, sims);
 }
 
 rg_error_t rg_sim_topk(const rg_sim_t *s, int32_t a, int32_t k, rg_sim_workspace_t *w,
@@ -426,4 +445,37 @@ cleanup:
     }
     free(ws);
     return rc;
+}
+
+rg_error_t rg_sim_embedding_topk(const float *emb, int64_t n, int64_t D, int32_t a, int32_t k,
+                                 int32_t *ids, float *sims, int32_t *n_found) {
+    if (!emb || a < 0 || a >= n || k < 1 || D < 1) {
+        RG_ERROR(RG_EINVAL, "rg_sim_embedding_topk: row %d of %lld, k %d, D %lld (need a valid "
+                 "row, k >= 1, D >= 1)", (int) a, (long long) n, (int) k, (long long) D);
+    }
+    /* the outputs are the heap; an in-place heap sort orders them at the end */
+    const float *x = emb + (size_t) a * (size_t) D;
+    double nx = 0.0;
+    for (int64_t d = 0; d < D; d++) {
+        nx += (double) x[d] * x[d];
+    }
+    int32_t n_heap = 0;
+    for (int64_t b = 0; b < n; b++) {
+        if (b == a) {
+            continue;
+        }
+        const float *y = emb + (size_t) b * (size_t) D;
+        double dot = 0.0, ny = 0.0;
+        for (int64_t d = 0; d < D; d++) {
+            dot += (double) x[d] * y[d];
+            ny += (double) y[d] * y[d];
+        }
+        float sim = nx > 0.0 && ny > 0.0 ? (float) (dot / sqrt(nx * ny)) : 0.0f;
+        n_heap = heap_offer(ids, sims, n_heap, k, (int32_t) b, sim);
+    }
+    int32_t n_kept = heap_drain(ids, sims, n_heap, k, ids, sims);
+    if (n_found) {
+        *n_found = n_kept;
+    }
+    return RG_SUCCESS;
 }

@@ -321,6 +321,26 @@ static void test_similarity_bad_arguments(void **state) {
     rg_graph_free(&g);
 }
 
+static void test_similarity_embedding_topk(void **state) {
+    (void) state;
+    /* row 0 = (1, 2, 2); row 3 is zero; cosines with row 0: r1 = 1, r2 = -1, r4 = 2/3 */
+    const float emb[5 * 3] = {1, 2, 2, 2, 4, 4, -1, -2, -2, 0, 0, 0, 0, 0, 3};
+    int32_t ids[6], n;
+    float sims[6];
+    RGT_OK(rg_sim_embedding_topk(emb, 5, 3, 0, 6, ids, sims, &n));
+    assert_int_equal(n, 4);
+    const int32_t expect_id[] = {1, 4, 3, 2, -1, -1};
+    const double expect_sim[] = {1.0, 2.0 / 3.0, 0.0, -1.0, 0.0, 0.0};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(ids[i], expect_id[i]);
+        RGT_NEAR(sims[i], expect_sim[i], 1e-6);
+    }
+    RGT_OK(rg_sim_embedding_topk(emb, 5, 3, 0, 2, ids, sims, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[1], 4);
+    assert_int_equal(rg_sim_embedding_topk(emb, 5, 3, 5, 2, ids, sims, &n), RG_EINVAL);
+}
+
 /* ---- real data: cosine of ML-100K user pairs from a direct scan of u.data ---- */
 
 static void test_similarity_ml100k_cosine_matches_direct_scan(void **state) {
@@ -382,6 +402,7 @@ int main(void) {
         cmocka_unit_test(test_similarity_topk_order_padding_and_min_common),
         cmocka_unit_test(test_similarity_all_metrics_match_dense_reference),
         cmocka_unit_test(test_similarity_bad_arguments),
+        cmocka_unit_test(test_similarity_embedding_topk),
         cmocka_unit_test(test_similarity_ml100k_cosine_matches_direct_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
