@@ -211,6 +211,7 @@ static rg_error_t rg_mf_init(rg_model_t *m, const rg_graph_t *train) {
         }
     }
     rg_rng_init(&w->sched, rg_rng_mix(m->hp.seed, RG_MF_BLOCK_STREAM - 1));
+
 cleanup:
     free(ubin);
     free(mbin);
@@ -428,6 +429,7 @@ const rg_model_ops_t rg_model_mf = {
     .name = "mf",
     .summary = "biased matrix factorisation, parallel SGD over LIBMF-style blocks",
     .predicts_ratings = 1,
+    .val_fraction_default = -1.0f, /* fixed epochs: use every training rating */
     .init = rg_mf_init,
     .epoch = rg_mf_epoch,
     .predict = rg_mf_predict,

@@ -568,10 +568,14 @@ rg_error_t rg_model_load(rg_model_t *m, const char *path) {
     size_t pos = RG_RGM_HEADER_LEN;
     for (int s = 0; s < RG_RGM_N_SECTIONS; s++) {
         uint64_t bytes;
-        if (len - pos < RG_RGM_HEADER_LEN) {
+        if (len == pos) {
             RG_FAIL(RG_EFORMAT, "model file %s is truncated: it ends at byte %zu, where section %s "
                     "should start (%s)", path, len, rg_sec_tags[s],
                     s == 0 ? "after the header" : "after the previous section");
+        }
+        if (len - pos < RG_RGM_HEADER_LEN) {
+            RG_FAIL(RG_EFORMAT, "model file %s is truncated: it ends at byte %zu, inside the "
+                    "header of section %s", path, len, rg_sec_tags[s]);
         }
         if (memcmp(buf + pos, rg_sec_tags[s], 4) != 0) {
             RG_FAIL(RG_EFORMAT, "model file %s is corrupted: expected section %s at byte %zu",
