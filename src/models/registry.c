@@ -15,6 +15,9 @@ extern const rg_model_ops_t rg_model_pop;
 extern const rg_model_ops_t rg_model_autoencoder;
 extern const rg_model_ops_t rg_model_content;
 extern const rg_model_ops_t rg_model_hybrid;
+extern const rg_model_ops_t rg_model_rnn;
+extern const rg_model_ops_t rg_model_lstm;
+extern const rg_model_ops_t rg_model_ggnn;
 
 static const rg_model_ops_t *const rg_models[] = {
     &rg_model_mean,
@@ -27,6 +30,9 @@ static const rg_model_ops_t *const rg_models[] = {
     &rg_model_pop,
     &rg_model_autoencoder,
     &rg_model_content,
+    &rg_model_rnn,
+    &rg_model_lstm,
+    &rg_model_ggnn,
     &rg_model_hybrid,
     NULL,
 };
