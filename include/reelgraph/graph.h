@@ -142,7 +142,13 @@ typedef struct {
 
 /* Builds the store from a dataset: dense ids in ascending dataset-id order, duplicates resolved
  * (latest timestamp wins; on equal timestamps the later row), movies without metadata kept with an
- * empty title.  O(U + M + E) after an O(E log E)-free id mapping.  `stats` may be NULL. */
+ * empty title, metadata-only movies (and users) kept as isolated nodes.  `stats` may be NULL.
+ * Errors: RG_ERANGE (a rating outside d's scale, naming it; too many ratings), RG_EFORMAT (an id
+ * twice in the metadata), RG_EINVAL (bad scale or vocabulary sizes), RG_ENOMEM; g is zeroed on
+ * failure.  Cost: ids map through a direct table (O(E + id span)) when the ids are small and
+ * non-negative, as in every MovieLens release, else by sorting (O(E log E)); a counting sort by
+ * user, then each user's ratings sorted by movie in cache (O(E log d_max), faster in practice
+ * than a second scatter pass), and a counting sort for the movie direction (O(M + E)). */
 rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t *stats);
 
 /* A new store with the same nodes and features and only the edges with keep[e] != 0.  Edge ids of

@@ -1,5 +1,6 @@
 /* build.c: the bipartite CSR store (graph.h): the block layout shared with snapshots, the O(E)
- * build from a dataset (two stable counting sorts, by movie then by user), edge filtering, lookups
+ * build from a dataset (a stable counting sort by user, then a sort of each user's ratings by
+ * movie, in cache), edge filtering, lookups
  * and the summary statistics.  Single-threaded: the build is memory-bound. */
 #include <math.h>
 #include <stdio.h>
@@ -154,9 +155,6 @@ static void rg_i_idmap_free(rg_i_idmap_t *m) {
     memset(m, 0, sizeof *m);
 }
 
-static inline int64_t rg_i_row_id(const rg_dataset_t *d, int side, int64_t i) {
-    return side ? d->ratings[i].movie : d->ratings[i].user;
-}
 static inline int64_t rg_i_meta_id(const rg_dataset_t *d, int side, int64_t i) {
     return side ? d->movies[i].id : d->users[i].id;
 }
@@ -183,92 +181,199 @@ static inline int32_t rg_i_idmap_get(const rg_i_idmap_t *m, int64_t id) {
     return lo < m->n && m->ext[lo] == id ? (int32_t) lo : -1;
 }
 
-static rg_error_t rg_i_idmap_build(rg_i_idmap_t *m, const rg_dataset_t *d, int side) {
+/* Both id maps (side 0 users, 1 movies) from the id ranges of the ratings (lo/hi, already
+ * scanned) and the metadata.  Direct tables are marked in one pass over the ratings. */
+static rg_error_t rg_i_idmaps_build(rg_i_idmap_t maps[2], const rg_dataset_t *d,
+                                    const int64_t rlo[2], const int64_t rhi[2]) {
     rg_error_t rc = RG_SUCCESS;
-    const char *what = side ? "movie" : "user";
-    int64_t n_meta = side ? d->n_movies : d->n_users;
-    int64_t total = d->n_ratings + n_meta;
-    memset(m, 0, sizeof *m);
-    if (total == 0) {
-        return RG_SUCCESS;
-    }
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (int64_t i = 0; i < d->n_ratings; i++) {
-        int64_t v = rg_i_row_id(d, side, i);
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-    }
-    for (int64_t i = 0; i < n_meta; i++) {
-        int64_t v = rg_i_meta_id(d, side, i);
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-    }
-    int64_t budget = total * 8 > (INT64_C(1) << 22) ? total * 8 : (INT64_C(1) << 22);
-    if (lo >= 0 && hi - lo < budget && hi - lo < INT32_MAX) {
-        m->lo = lo;
-        m->span = hi - lo + 1;
-        m->table = rg_malloc((size_t) m->span * sizeof *m->table);
-        if (!m->table) {
-            RG_FAIL(RG_ENOMEM, "cannot allocate the %s id table (%lld entries)", what,
-                    (long long) m->span);
-        }
-        memset(m->table, 0xff, (size_t) m->span * sizeof *m->table);
-        for (int64_t i = 0; i < d->n_ratings; i++) {
-            m->table[rg_i_row_id(d, side, i) - lo] = 0;
-        }
+    memset(maps, 0, 2 * sizeof *maps);
+    for (int side = 0; side < 2; side++) {
+        rg_i_idmap_t *m = &maps[side];
+        const char *what = side ? "movie" : "user";
+        int64_t n_meta = side ? d->n_movies : d->n_users, total = d->n_ratings + n_meta;
+        int64_t lo = rlo[side], hi = rhi[side];
         for (int64_t i = 0; i < n_meta; i++) {
-            m->table[rg_i_meta_id(d, side, i) - lo] = 0;
+            int64_t v = rg_i_meta_id(d, side, i);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (total == 0) {
+            continue;
+        }
+        int64_t budget = total * 8 > (INT64_C(1) << 22) ? total * 8 : (INT64_C(1) << 22);
+        if (lo >= 0 && hi - lo < budget && hi - lo < INT32_MAX) {
+            m->lo = lo;
+            m->span = hi - lo + 1;
+            m->table = rg_malloc((size_t) m->span * sizeof *m->table);
+            if (!m->table) {
+                RG_FAIL(RG_ENOMEM, "cannot allocate the %s id table (%lld entries)", what,
+                        (long long) m->span);
+            }
+            memset(m->table, 0xff, (size_t) m->span * sizeof *m->table);
+            for (int64_t i = 0; i < n_meta; i++) {
+                m->table[rg_i_meta_id(d, side, i) - lo] = 0;
+            }
+        } else {
+            m->ext = rg_malloc((size_t) total * sizeof *m->ext);
+            if (!m->ext) {
+                RG_FAIL(RG_ENOMEM, "cannot allocate %lld %s ids", (long long) total, what);
+            }
+            for (int64_t i = 0; i < d->n_ratings; i++) {
+                m->ext[i] = side ? d->ratings[i].movie : d->ratings[i].user;
+            }
+            for (int64_t i = 0; i < n_meta; i++) {
+                m->ext[d->n_ratings + i] = rg_i_meta_id(d, side, i);
+            }
+            qsort(m->ext, (size_t) total, sizeof *m->ext, rg_i_cmp_i64);
+            int64_t n = 0;
+            for (int64_t i = 0; i < total; i++) {
+                if (n == 0 || m->ext[n - 1] != m->ext[i]) {
+                    m->ext[n++] = m->ext[i];
+                }
+            }
+            if (n > INT32_MAX) {
+                RG_FAIL(RG_ERANGE, "too many distinct %s ids (%lld)", what, (long long) n);
+            }
+            m->n = n;
+        }
+    }
+    /* mark the rated ids of the direct tables in one pass */
+    int32_t *ut = maps[0].table, *mt = maps[1].table;
+    const int64_t ulo = maps[0].lo, mlo = maps[1].lo;
+    if (ut && mt) {
+        for (int64_t i = 0; i < d->n_ratings; i++) {
+            ut[d->ratings[i].user - ulo] = 0;
+            mt[d->ratings[i].movie - mlo] = 0;
+        }
+    } else if (ut || mt) {
+        for (int64_t i = 0; i < d->n_ratings; i++) {
+            if (ut) {
+                ut[d->ratings[i].user - ulo] = 0;
+            } else {
+                mt[d->ratings[i].movie - mlo] = 0;
+            }
+        }
+    }
+    /* dense ids of the direct tables in ascending id order */
+    for (int side = 0; side < 2; side++) {
+        rg_i_idmap_t *m = &maps[side];
+        if (!m->table) {
+            continue;
         }
         int64_t n = 0;
         for (int64_t k = 0; k < m->span; k++) {
             n += m->table[k] == 0;
         }
         if (n > INT32_MAX) {
-            RG_FAIL(RG_ERANGE, "too many distinct %s ids (%lld)", what, (long long) n);
+            RG_FAIL(RG_ERANGE, "too many distinct %s ids (%lld)", side ? "movie" : "user",
+                    (long long) n);
         }
         m->ext = rg_malloc((size_t) (n ? n : 1) * sizeof *m->ext);
         if (!m->ext) {
-            RG_FAIL(RG_ENOMEM, "cannot allocate %lld %s ids", (long long) n, what);
+            RG_FAIL(RG_ENOMEM, "cannot allocate %lld ids", (long long) n);
         }
         n = 0;
         for (int64_t k = 0; k < m->span; k++) {
             if (m->table[k] == 0) {
-                m->ext[n] = lo + k;
+                m->ext[n] = m->lo + k;
                 m->table[k] = (int32_t) n++;
             }
-        }
-        m->n = n;
-    } else {
-        m->ext = rg_malloc((size_t) total * sizeof *m->ext);
-        if (!m->ext) {
-            RG_FAIL(RG_ENOMEM, "cannot allocate %lld %s ids", (long long) total, what);
-        }
-        for (int64_t i = 0; i < d->n_ratings; i++) {
-            m->ext[i] = rg_i_row_id(d, side, i);
-        }
-        for (int64_t i = 0; i < n_meta; i++) {
-            m->ext[d->n_ratings + i] = rg_i_meta_id(d, side, i);
-        }
-        qsort(m->ext, (size_t) total, sizeof *m->ext, rg_i_cmp_i64);
-        int64_t n = 0;
-        for (int64_t i = 0; i < total; i++) {
-            if (n == 0 || m->ext[n - 1] != m->ext[i]) {
-                m->ext[n++] = m->ext[i];
-            }
-        }
-        if (n > INT32_MAX) {
-            RG_FAIL(RG_ERANGE, "too many distinct %s ids (%lld)", what, (long long) n);
         }
         m->n = n;
     }
 cleanup:
     if (rc != RG_SUCCESS) {
-        rg_i_idmap_free(m);
+        rg_i_idmap_free(&maps[0]);
+        rg_i_idmap_free(&maps[1]);
     }
     return rc;
 }
 
 /* ---- build ---- */
+
+/* Sorts n keys ascending: insertion sort for short runs, quicksort (median of three) above,
+ * heapsort when the recursion gets too deep, so crafted input cannot make it quadratic. */
+static void rg_i_heapsort_u64(uint64_t *a, int64_t n) {
+    for (int64_t start = n / 2 - 1, end = n;;) {
+        int64_t root;
+        if (start >= 0) {
+            root = start--;
+        } else {
+            if (--end <= 0) {
+                return;
+            }
+            uint64_t t = a[0];
+            a[0] = a[end];
+            a[end] = t;
+            root = 0;
+        }
+        for (int64_t child; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && a[child + 1] > a[child]) {
+                child++;
+            }
+            if (a[root] >= a[child]) {
+                break;
+            }
+            uint64_t t = a[root];
+            a[root] = a[child];
+            a[child] = t;
+        }
+    }
+}
+
+static void rg_i_sort_u64_depth(uint64_t *a, int64_t n, int depth) {
+    while (n > 16) {
+        if (depth-- == 0) {
+            rg_i_heapsort_u64(a, n);
+            return;
+        }
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
+        uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        int64_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < pivot) {
+                i++;
+            }
+            while (a[j] > pivot) {
+                j--;
+            }
+            if (i >= j) {
+                break;
+            }
+            uint64_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j+1, n): recurse into the smaller side, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            rg_i_sort_u64_depth(a, j + 1, depth);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            rg_i_sort_u64_depth(a + j + 1, n - j - 1, depth);
+            n = j + 1;
+        }
+    }
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t v = a[i];
+        int64_t k = i;
+        for (; k > 0 && a[k - 1] > v; k--) {
+            a[k] = a[k - 1];
+        }
+        a[k] = v;
+    }
+}
+
+static void rg_i_sort_u64(uint64_t *a, int64_t n) {
+    int depth = 0;
+    for (int64_t k = n; k > 1; k >>= 1) {
+        depth += 2;
+    }
+    rg_i_sort_u64_depth(a, n, depth);
+}
+
 
 static void rg_i_copy_scalars(rg_graph_t *g, const char *name, float rmin, float rmax,
                               int n_genres, const char (*genres)[RG_NAME_MAX], int n_occ,
@@ -284,14 +389,13 @@ static void rg_i_copy_scalars(rg_graph_t *g, const char *name, float rmin, float
 
 rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t *stats) {
     rg_error_t rc = RG_SUCCESS;
-    rg_i_idmap_t um, mm;
-    int32_t *row_u = NULL, *row_m = NULL;
-    uint32_t *by_movie = NULL, *by_user = NULL;
+    rg_i_idmap_t maps[2];
+    uint64_t *keys = NULL;
     int64_t *cnt = NULL, *uptr = NULL, *movie_meta = NULL, *user_meta = NULL;
     rg_build_stats_t st = {0, 0, 0};
     memset(g, 0, sizeof *g);
-    memset(&um, 0, sizeof um);
-    memset(&mm, 0, sizeof mm);
+    memset(maps, 0, sizeof maps);
+    const rg_i_idmap_t *um = &maps[0], *mm = &maps[1];
     const int64_t E0 = d->n_ratings;
 
     if (E0 < 0 || (uint64_t) E0 >= UINT32_MAX) {
@@ -303,33 +407,43 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
                 d->n_genres, d->n_occupations, RG_MAX_GENRES, RG_MAX_OCCUPATIONS);
     }
 
+    /* one pass over the ratings: id ranges of both sides and the observed rating range */
+    int64_t lo[2] = {INT64_MAX, INT64_MAX}, hi[2] = {INT64_MIN, INT64_MIN};
+    float obs_min = INFINITY, obs_max = -INFINITY;
+    int bad_rating = 0;
+    for (int64_t i = 0; i < E0; i++) {
+        const rg_rating_t *r = &d->ratings[i];
+        lo[0] = r->user < lo[0] ? r->user : lo[0];
+        hi[0] = r->user > hi[0] ? r->user : hi[0];
+        lo[1] = r->movie < lo[1] ? r->movie : lo[1];
+        hi[1] = r->movie > hi[1] ? r->movie : hi[1];
+        obs_min = r->rating < obs_min ? r->rating : obs_min;
+        obs_max = r->rating > obs_max ? r->rating : obs_max;
+        bad_rating |= r->rating != r->rating; /* NaN */
+    }
     /* the rating scale: the dataset's, or the observed range when it declares none */
     float rmin = d->rating_min, rmax = d->rating_max;
     if (rmin == 0.0f && rmax == 0.0f && E0 > 0) {
-        rmin = INFINITY;
-        rmax = -INFINITY;
-        for (int64_t i = 0; i < E0; i++) {
-            float r = d->ratings[i].rating;
-            rmin = r < rmin ? r : rmin;
-            rmax = r > rmax ? r : rmax;
-        }
+        rmin = obs_min;
+        rmax = obs_max;
     }
     if (!(rmin <= rmax) || !isfinite(rmin) || !isfinite(rmax)) {
         RG_FAIL(RG_EINVAL, "bad rating scale [%g, %g]", (double) rmin, (double) rmax);
     }
-    for (int64_t i = 0; i < E0; i++) {
-        float r = d->ratings[i].rating;
-        if (!(r >= rmin && r <= rmax)) {
-            RG_FAIL(RG_ERANGE, "rating %g of user %lld for movie %lld (rating %lld) is outside "
-                    "the scale [%g, %g]", (double) r, (long long) d->ratings[i].user,
-                    (long long) d->ratings[i].movie, (long long) i + 1, (double) rmin,
-                    (double) rmax);
+    if (bad_rating || obs_min < rmin || obs_max > rmax) {
+        for (int64_t i = 0; i < E0; i++) {
+            float r = d->ratings[i].rating;
+            if (!(r >= rmin && r <= rmax)) {
+                RG_FAIL(RG_ERANGE, "rating %g of user %lld for movie %lld (rating %lld) is "
+                        "outside the scale [%g, %g]", (double) r,
+                        (long long) d->ratings[i].user, (long long) d->ratings[i].movie,
+                        (long long) i + 1, (double) rmin, (double) rmax);
+            }
         }
     }
 
-    RG_TRY(rg_i_idmap_build(&um, d, 0));
-    RG_TRY(rg_i_idmap_build(&mm, d, 1));
-    const int64_t U = um.n, M = mm.n;
+    RG_TRY(rg_i_idmaps_build(maps, d, lo, hi));
+    const int64_t U = um->n, M = mm->n;
 
     /* which metadata row describes each node; a repeated id is an error */
     movie_meta = rg_malloc((size_t) (M + 1) * sizeof *movie_meta);
@@ -343,7 +457,7 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
     memset(movie_meta, 0xff, (size_t) (M + 1) * sizeof *movie_meta);
     memset(user_meta, 0xff, (size_t) (U + 1) * sizeof *user_meta);
     for (int64_t i = 0; i < d->n_movies; i++) {
-        int32_t m = rg_i_idmap_get(&mm, d->movies[i].id);
+        int32_t m = rg_i_idmap_get(mm, d->movies[i].id);
         if (movie_meta[m] >= 0) {
             RG_FAIL(RG_EFORMAT, "movie id %lld appears twice in the movie metadata",
                     (long long) d->movies[i].id);
@@ -351,7 +465,7 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
         movie_meta[m] = i;
     }
     for (int64_t i = 0; i < d->n_users; i++) {
-        int32_t u = rg_i_idmap_get(&um, d->users[i].id);
+        int32_t u = rg_i_idmap_get(um, d->users[i].id);
         if (user_meta[u] >= 0) {
             RG_FAIL(RG_EFORMAT, "user id %lld appears twice in the user metadata",
                     (long long) d->users[i].id);
@@ -359,69 +473,43 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
         user_meta[u] = i;
     }
 
-    /* dense ids per rating row */
-    row_u = rg_malloc((size_t) (E0 ? E0 : 1) * sizeof *row_u);
-    row_m = rg_malloc((size_t) (E0 ? E0 : 1) * sizeof *row_m);
-    by_movie = rg_malloc((size_t) (E0 ? E0 : 1) * sizeof *by_movie);
-    if (!row_u || !row_m || !by_movie) {
+    /* counting sort by user (stable): key = movie << 32 | row.  Input grouped by user (every
+     * MovieLens file) makes this scatter sequential.  Ids are looked up twice rather than
+     * stored: the lookups are cheap and fresh memory is not (page faults dominate here). */
+    keys = rg_malloc((size_t) (E0 ? E0 : 1) * sizeof *keys);
+    if (!keys) {
         RG_FAIL(RG_ENOMEM, "cannot allocate build arrays for %lld ratings", (long long) E0);
     }
     for (int64_t i = 0; i < E0; i++) {
-        row_u[i] = rg_i_idmap_get(&um, d->ratings[i].user);
-        row_m[i] = rg_i_idmap_get(&mm, d->ratings[i].movie);
-    }
-
-    /* stable counting sort by movie, then by user: user-major, sorted by movie within a user,
-     * equal (user, movie) pairs in input order */
-    for (int64_t i = 0; i < E0; i++) {
-        cnt[row_m[i]]++;
-    }
-    for (int64_t m = 0, s = 0; m < M; m++) {
-        int64_t c = cnt[m];
-        cnt[m] = s;
-        s += c;
-    }
-    for (int64_t i = 0; i < E0; i++) {
-        by_movie[cnt[row_m[i]]++] = (uint32_t) i;
-    }
-    memset(cnt, 0, (size_t) ((U > M ? U : M) + 1) * sizeof *cnt);
-    for (int64_t i = 0; i < E0; i++) {
-        cnt[row_u[i]]++;
+        cnt[rg_i_idmap_get(um, d->ratings[i].user)]++;
     }
     for (int64_t u = 0, s = 0; u < U; u++) {
         int64_t c = cnt[u];
         cnt[u] = s;
         s += c;
     }
-    by_user = rg_malloc((size_t) (E0 ? E0 : 1) * sizeof *by_user);
-    if (!by_user) {
-        RG_FAIL(RG_ENOMEM, "cannot allocate build arrays for %lld ratings", (long long) E0);
+    for (int64_t i = 0; i < E0; i++) {
+        int32_t u = rg_i_idmap_get(um, d->ratings[i].user);
+        int32_t m = rg_i_idmap_get(mm, d->ratings[i].movie);
+        keys[cnt[u]++] = (uint64_t) (uint32_t) m << 32 | (uint64_t) i;
     }
-    for (int64_t k = 0; k < E0; k++) {
-        uint32_t row = by_movie[k];
-        by_user[cnt[row_u[row]]++] = row;
-    }
-    free(by_movie);
-    by_movie = NULL;
-    free(row_u);
-    row_u = NULL;
 
-    /* duplicates are adjacent: keep the latest timestamp (the later row on a tie), compacting
-     * by_user in place; cnt[u] is now the end of user u's rows */
+    /* per user: sort by (movie, row) in cache, then keep one rating per movie, the latest by
+     * timestamp (the later row on a tie), compacting keys in place; cnt[u] ends user u */
     int64_t E = 0;
     for (int64_t u = 0, s = 0; u < U; u++) {
         int64_t e = cnt[u];
+        rg_i_sort_u64(keys + s, e - s);
         for (int64_t i = s; i < e;) {
-            uint32_t best = by_user[i];
+            uint64_t best = keys[i];
             int64_t j = i + 1;
-            while (j < e && row_m[by_user[j]] == row_m[best]) {
-                if (d->ratings[by_user[j]].ts >= d->ratings[best].ts) {
-                    best = by_user[j];
+            for (; j < e && (keys[j] >> 32) == (best >> 32); j++) {
+                if (d->ratings[keys[j] & 0xffffffffu].ts >= d->ratings[best & 0xffffffffu].ts) {
+                    best = keys[j];
                 }
-                j++;
             }
             st.n_duplicates += j - i - 1;
-            by_user[E++] = best;
+            keys[E++] = best;
             i = j;
         }
         uptr[u + 1] = E;
@@ -454,15 +542,13 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
 
     memcpy(user_ptr, uptr, (size_t) (U + 1) * sizeof *uptr);
     for (int64_t e = 0; e < E; e++) {
-        const rg_rating_t *r = &d->ratings[by_user[e]];
-        user_adj[e] = row_m[by_user[e]];
+        const rg_rating_t *r = &d->ratings[keys[e] & 0xffffffffu];
+        user_adj[e] = (int32_t) (keys[e] >> 32);
         rating[e] = r->rating;
         ts[e] = r->ts;
     }
-    free(by_user);
-    by_user = NULL;
-    free(row_m);
-    row_m = NULL;
+    free(keys);
+    keys = NULL;
 
     /* movie-major direction: scattering edges in user order keeps each movie's users sorted */
     for (int64_t e = 0; e < E; e++) {
@@ -482,10 +568,10 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
 
     /* ids and node features */
     if (U > 0) {
-        memcpy((int64_t *) g->user_ext, um.ext, (size_t) U * sizeof *um.ext);
+        memcpy((int64_t *) g->user_ext, um->ext, (size_t) U * sizeof *um->ext);
     }
     if (M > 0) {
-        memcpy((int64_t *) g->movie_ext, mm.ext, (size_t) M * sizeof *mm.ext);
+        memcpy((int64_t *) g->movie_ext, mm->ext, (size_t) M * sizeof *mm->ext);
     }
     uint32_t *genres = (uint32_t *) g->movie_genres;
     int32_t *year = (int32_t *) g->movie_year;
@@ -521,13 +607,13 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
         age[u] = -1;
         occ[u] = -1;
         if (user_meta[u] >= 0) {
-            const rg_user_meta_t *um_ = &d->users[user_meta[u]];
-            size_t n = strnlen(um_->zip, 15);
-            memcpy(zips + off, um_->zip, n);
+            const rg_user_meta_t *ud = &d->users[user_meta[u]];
+            size_t n = strnlen(ud->zip, 15);
+            memcpy(zips + off, ud->zip, n);
             off += (int64_t) n;
-            age[u] = um_->age;
-            gender[u] = um_->gender;
-            occ[u] = um_->occupation;
+            age[u] = ud->age;
+            gender[u] = ud->gender;
+            occ[u] = ud->occupation;
         }
         zips[off++] = '\0';
     }
@@ -543,12 +629,9 @@ rg_error_t rg_graph_build(rg_graph_t *g, const rg_dataset_t *d, rg_build_stats_t
     }
 
 cleanup:
-    rg_i_idmap_free(&um);
-    rg_i_idmap_free(&mm);
-    free(row_u);
-    free(row_m);
-    free(by_movie);
-    free(by_user);
+    rg_i_idmap_free(&maps[0]);
+    rg_i_idmap_free(&maps[1]);
+    free(keys);
     free(cnt);
     free(uptr);
     free(movie_meta);
