@@ -281,29 +281,33 @@ double rg_i_ae_freq_mse(const rg_i_ae_trainer_t *t, const int32_t *ids, int64_t 
 
 /* ---- taste profiles ---- */
 
-void rg_i_taste_weights(const int64_t *ptr, int64_t n_rows, const float *rating, float *w) {
+void rg_i_taste_weights(const int64_t *ptr, int64_t n_rows, const float *rating,
+                        const uint8_t *fold, int k, float *w) {
     for (int64_t d = 0; d < n_rows; d++) {
-        int64_t lo = ptr[d], hi = ptr[d + 1];
-        if (hi <= lo) {
-            continue;
-        }
+        int64_t lo = ptr[d], hi = ptr[d + 1], n = 0;
         double mean = 0.0, abs_sum = 0.0;
         for (int64_t j = lo; j < hi; j++) {
-            mean += rating[j];
+            if (fold == NULL || fold[j] == k) {
+                mean += rating[j];
+                n++;
+            }
         }
-        mean /= (double) (hi - lo);
+        mean /= (double) (n > 0 ? n : 1);
         for (int64_t j = lo; j < hi; j++) {
-            abs_sum += fabs((double) rating[j] - mean);
+            if (fold == NULL || fold[j] == k) {
+                abs_sum += fabs((double) rating[j] - mean);
+            }
         }
         for (int64_t j = lo; j < hi; j++) {
-            w[j] = abs_sum > 0.0 ? (float) (((double) rating[j] - mean) / abs_sum) : 0.0f;
+            int in = fold == NULL || fold[j] == k;
+            w[j] = in && abs_sum > 0.0 ? (float) (((double) rating[j] - mean) / abs_sum) : 0.0f;
         }
     }
 }
 
-void rg_i_taste_profiles(const rg_graph_t *g, const float *Z, int C, float *w, float *T,
-                         int n_threads) {
-    rg_i_taste_weights(g->user_ptr, g->n_users, g->rating, w);
+void rg_i_taste_profiles(const rg_graph_t *g, const float *Z, int C, const uint8_t *fold, int k,
+                         float *w, float *T, int n_threads) {
+    rg_i_taste_weights(g->user_ptr, g->n_users, g->rating, fold, k, w);
     rg_mp_csr_t csr = {.ptr = g->user_ptr, .idx = g->user_adj, .w = w, .eid = NULL,
                        .n_dst = g->n_users, .n_src = g->n_movies};
     rg_mp_aggregate_forward(T, NULL, NULL, Z, &csr, C, RG_AGG_WSUM, n_threads);
@@ -312,7 +316,7 @@ void rg_i_taste_profiles(const rg_graph_t *g, const float *Z, int C, float *w, f
 void rg_i_taste_fold_in(int64_t n_movies, const float *Z, int C, int64_t n, const int32_t *movies,
                         const float *ratings, float *w, float *t) {
     const int64_t ptr[2] = {0, n};
-    rg_i_taste_weights(ptr, 1, ratings, w);
+    rg_i_taste_weights(ptr, 1, ratings, NULL, 0, w);
     rg_mp_csr_t csr = {.ptr = ptr, .idx = movies, .w = w, .eid = NULL, .n_dst = 1,
                        .n_src = n_movies};
     rg_mp_aggregate_forward(t, NULL, NULL, Z, &csr, C, RG_AGG_WSUM, 1);

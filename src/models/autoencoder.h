@@ -90,13 +90,16 @@ void rg_i_ae_trainer_free(rg_i_ae_trainer_t *t);
 /* Centred, normalised rating weights of n_rows rating lists: for row d (entries ptr[d] ..
  * ptr[d+1]-1 of rating), w_j = (r_j - mean_d) / sum_j |r_j - mean_d|, and 0 for a row whose
  * ratings are all equal.  Then the weighted sum of the movies' codes is a rating-weighted mean:
- * liked genres pull the profile one way, disliked ones the other.  O(nnz). */
-void rg_i_taste_weights(const int64_t *ptr, int64_t n_rows, const float *rating, float *w);
+ * liked genres pull the profile one way, disliked ones the other.  fold (may be NULL): only the
+ * entries with fold[j] == k take part (the others get w_j = 0 and count for nothing).  O(nnz). */
+void rg_i_taste_weights(const int64_t *ptr, int64_t n_rows, const float *rating,
+                        const uint8_t *fold, int k, float *w);
 /* T (U,C): each user's taste profile, sum_j w_j Z[user_adj[j]] over the user's ratings in g,
- * with w from rg_i_taste_weights (w has g->n_ratings entries, caller-provided), aggregated by
- * rg_mp_aggregate_forward (RG_AGG_WSUM) over the store's user CSR.  O(E*C). */
-void rg_i_taste_profiles(const rg_graph_t *g, const float *Z, int C, float *w, float *T,
-                         int n_threads);
+ * with w from rg_i_taste_weights (w has g->n_ratings entries of scratch, caller-provided;
+ * fold / k as there), aggregated by rg_mp_aggregate_forward (RG_AGG_WSUM) over the store's user
+ * CSR.  O(E*C). */
+void rg_i_taste_profiles(const rg_graph_t *g, const float *Z, int C, const uint8_t *fold, int k,
+                         float *w, float *T, int n_threads);
 /* t (C): the profile of a user given by n (movie, rating) pairs, by the same op. */
 void rg_i_taste_fold_in(int64_t n_movies, const float *Z, int C, int64_t n, const int32_t *movies,
                         const float *ratings, float *w, float *t);
