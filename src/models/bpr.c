@@ -90,14 +90,16 @@ static int32_t bpr_sample_negative(const rg_graph_t *g, int32_t u, rg_rng_t *r) 
 
 /* ---- training ---- */
 
-/* Resolves defaults (dim 64, 40 epochs, lr 0.05, reg 0.002, 1 negative), declares and
- * initialises the factors N(0, 0.1^2) from the seed; biases start at 0. */
+/* Resolves defaults, declares and initialises the factors N(0, 0.1^2) from the seed; biases
+ * start at 0.  Defaults (dim 128, 60 epochs, lr 0.02, reg 0.02, 1 negative) chosen by NDCG@10
+ * on two validation splits of ML-100K u1.base (random 20%, and 38% of the ratings of half the
+ * users), never on u1.test. */
 static rg_error_t bpr_init(rg_model_t *m, const rg_graph_t *train) {
     (void) train;
-    rg_hp_default_i(&m->hp.dim, 64);
-    rg_hp_default_i(&m->hp.epochs, 40);
-    rg_hp_default_f(&m->hp.lr, 0.05f);
-    rg_hp_default_f(&m->hp.reg, 0.002f);
+    rg_hp_default_i(&m->hp.dim, 128);
+    rg_hp_default_i(&m->hp.epochs, 60);
+    rg_hp_default_f(&m->hp.lr, 0.02f);
+    rg_hp_default_f(&m->hp.reg, 0.02f);
     rg_hp_default_i(&m->hp.negatives, 1);
     if (m->hp.dim < 1 || m->hp.negatives < 1 || !(m->hp.lr > 0.0f) || !(m->hp.reg >= 0.0f)) {
         RG_ERROR(RG_EINVAL, "bpr: need dim >= 1, negatives >= 1, lr > 0, reg >= 0 "
@@ -199,6 +201,44 @@ static rg_error_t bpr_epoch(rg_model_t *m, const rg_graph_t *train, int epoch, d
     return RG_SUCCESS;
 }
 
+/* Validation objective: the mean BPR loss -log sigmoid(x_uij) of the n held-out (u, i) pairs,
+ * each against one negative j that u rated neither in fit nor in the pair, drawn from a stream
+ * fixed by the seed so successive epochs are compared on the same triples.  O(n D). */
+static rg_error_t bpr_val_loss(const rg_model_t *m, const rg_graph_t *fit, int64_t n,
+                               const int32_t *users, const int32_t *movies,
+                               const float *ratings, double *loss) {
+    (void) ratings;
+    const int D = m->hp.dim;
+    const float *P = rg_model_f32(m, "user_emb"), *Q = rg_model_f32(m, "movie_emb");
+    const float *B = rg_model_f32(m, "movie_bias");
+    rg_rng_t r;
+    rg_rng_init(&r, rg_rng_mix(m->hp.seed, 3));
+    double total = 0.0;
+    int64_t count = 0;
+    for (int64_t a = 0; a < n; a++) {
+        int32_t u = users[a], i = movies[a], j;
+        if (u < 0 || u >= m->n_users || i < 0 || i >= m->n_movies) {
+            RG_ERROR(RG_ERANGE, "bpr: validation pair %lld (user %d, movie %d) out of range",
+                     (long long) a, u, i);
+        }
+        if (rg_graph_user_degree(fit, u) + 1 >= m->n_movies) {
+            continue; /* no movie left to serve as a negative */
+        }
+        do {
+            j = bpr_sample_negative(fit, u, &r);
+        } while (j == i);
+        const float *p = P + (size_t) u * D, *qi = Q + (size_t) i * D, *qj = Q + (size_t) j * D;
+        float x = B[i] - B[j];
+        for (int d = 0; d < D; d++) {
+            x += p[d] * (qi[d] - qj[d]);
+        }
+        total += bpr_softplus_neg((double) x);
+        count++;
+    }
+    *loss = count > 0 ? total / (double) count : NAN;
+    return RG_SUCCESS;
+}
+
 /* ---- prediction ---- */
 
 static rg_error_t bpr_attach(rg_model_t *m, const rg_graph_t *train) {
@@ -292,4 +332,5 @@ const rg_model_ops_t rg_model_bpr = {
     .score = bpr_score,
     .fold_in = bpr_fold_in,
     .release = bpr_release,
+    .val_loss = bpr_val_loss,
 };
