@@ -18,6 +18,25 @@ char *rgt_tmp_path(char *buf, size_t size, const char *name) {
     return buf;
 }
 
+char *rgt_fixture_path(char *buf, size_t size, const char *name) {
+    /* __FILE__ is .../tests/support/rg_test.c */
+    const char *me = __FILE__;
+    const char *cut = strstr(me, "support/rg_test.c");
+    int n = cut ? (int) (cut - me) : 0;
+    snprintf(buf, size, "%.*sdata/%s", n, me, name);
+    return buf;
+}
+
+char *rgt_write_tmp(char *buf, size_t size, const char *name, const char *text) {
+    rgt_tmp_path(buf, size, name);
+    FILE *f = fopen(buf, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return buf;
+}
+
 const char *rgt_data_path(char *buf, size_t size, const char *sub) {
     const char *dir = getenv("RG_DATA_DIR");
     struct stat st;

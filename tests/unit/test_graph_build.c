@@ -356,6 +356,69 @@ static void test_planted_is_deterministic(void **state) {
     rg_graph_free(&c);
 }
 
+static void test_heavy_users_sorted_and_deduplicated(void **state) {
+    (void) state;
+    /* three heavy users whose ratings arrive descending, ascending-with-repeats and scrambled:
+     * exercises the per-user sort on reversed, paired and heavily repeated keys */
+    enum { N = 3 * 700 };
+    int64_t users[N], movies[N], ts[N];
+    float ratings[N];
+    int k = 0;
+    for (int i = 0; i < 700; i++, k++) { /* descending, no repeats */
+        users[k] = 1;
+        movies[k] = 1000 - i;
+        ratings[k] = 3.0f;
+        ts[k] = i;
+    }
+    for (int i = 0; i < 700; i++, k++) { /* every movie rated twice in a row, later one 5 */
+        users[k] = 2;
+        movies[k] = 500 + i / 2;
+        ratings[k] = i % 2 ? 5.0f : 1.0f;
+        ts[k] = 100 + i / 2;
+    }
+    for (int i = 0; i < 700; i++, k++) { /* scrambled with many repeats of few movies */
+        users[k] = 3;
+        movies[k] = 500 + (i * 7919) % 97;
+        ratings[k] = (float) (1 + i % 5);
+        ts[k] = i;
+    }
+    rg_graph_t g;
+    rg_build_stats_t st;
+    rg_dataset_t d;
+    rg_dataset_init(&d);
+    d.rating_min = 1.0f;
+    d.rating_max = 5.0f;
+    for (int i = 0; i < N; i++) {
+        rg_rating_t r = {users[i], movies[i], ratings[i], ts[i]};
+        RGT_OK(rg_dataset_add_rating(&d, &r));
+    }
+    RGT_OK(rg_graph_build(&g, &d, &st));
+    check_invariants(&g);
+    assert_int_equal(rg_graph_user_degree(&g, rg_graph_user_index(&g, 1)), 700);
+    assert_int_equal(rg_graph_user_degree(&g, rg_graph_user_index(&g, 2)), 350);
+    assert_int_equal(rg_graph_user_degree(&g, rg_graph_user_index(&g, 3)), 97);
+    assert_int_equal(st.n_duplicates, 350 + (700 - 97));
+    int32_t u2 = rg_graph_user_index(&g, 2);
+    for (int64_t e = g.user_ptr[u2]; e < g.user_ptr[u2 + 1]; e++) {
+        assert_float_equal(g.rating[e], 5.0f, 0.0); /* equal ts: the later row */
+    }
+    /* user 3: the kept rating of each movie is its last row (largest ts) */
+    int32_t u3 = rg_graph_user_index(&g, 3);
+    for (int64_t e = g.user_ptr[u3]; e < g.user_ptr[u3 + 1]; e++) {
+        int64_t mid = g.movie_ext[g.user_adj[e]];
+        int last = -1;
+        for (int i = 0; i < 700; i++) {
+            if (500 + (i * 7919) % 97 == mid) {
+                last = i;
+            }
+        }
+        assert_int_equal(g.ts[e], last);
+        assert_float_equal(g.rating[e], (float) (1 + last % 5), 0.0);
+    }
+    rg_graph_free(&g);
+    rg_dataset_free(&d);
+}
+
 static void test_allocation_failures(void **state) {
     (void) state;
     rg_dataset_t d;
@@ -394,6 +457,7 @@ int main(void) {
         cmocka_unit_test(test_filter_keeps_marked_edges),
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_planted_is_deterministic),
+        cmocka_unit_test(test_heavy_users_sorted_and_deduplicated),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
