@@ -295,6 +295,8 @@ rg_error_t rg_projection_build(rg_projection_t *p, const rg_graph_t *g, rg_side_
     p->n_nodes = n;
 #ifdef _OPENMP
     nt = n_threads > 0 ? n_threads : omp_get_max_threads();
+#else
+    (void) n_threads;
 #endif
     row = rg_calloc((size_t) n + 1, sizeof *row);
     scratch = rg_calloc((size_t) nt * 2 * (size_t) (n > 0 ? n : 1), sizeof *scratch);
