@@ -18,6 +18,7 @@ extern const rg_model_ops_t rg_model_hybrid;
 extern const rg_model_ops_t rg_model_rnn;
 extern const rg_model_ops_t rg_model_lstm;
 extern const rg_model_ops_t rg_model_ggnn;
+extern const rg_model_ops_t rg_model_sage;
 
 static const rg_model_ops_t *const rg_models[] = {
     &rg_model_mean,
@@ -33,6 +34,7 @@ static const rg_model_ops_t *const rg_models[] = {
     &rg_model_rnn,
     &rg_model_lstm,
     &rg_model_ggnn,
+    &rg_model_sage,
     &rg_model_hybrid,
     NULL,
 };

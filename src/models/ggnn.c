@@ -1,0 +1,745 @@
+/* ggnn.c: the GRU-based gated graph neural network (Li et al., "Gated Graph Sequence Neural
+ * Networks", 2016) on the bipartite rating graph.
+ *
+ * Shape letters: U users, M movies, D = hp.dim (embedding and hidden size), H = D (decoder
+ * hidden layer), T = hp.steps (message-passing rounds), S = hp.fanout[0] (message cap).
+ *
+ *   a_u   = sum_m r_um e_m / sum_m r_um       rating-weighted mean of u's movies' embeddings
+ *                                             (a uniform sample of S of them when deg(u) > S)
+ *   h_u^0 = p_u                               the user's own embedding
+ *   h_u^t = GRU(a_u, h_u^{t-1}),  t = 1..T    one GRU cell, weights shared by all rounds
+ *   z     = [h_u^T | e_m | h_u^T * e_m]       (3D) concatenation (+ their elementwise product,
+ *                                             which an MLP cannot form from the concatenation
+ *                                             alone and which carries the matrix-factorisation
+ *                                             signal)
+ *   r^    = mu + b_u + b_m + w2 . relu(W1 z + b1) + b2
+ * Movies keep their embeddings as their state: the message a_u is the same in every round, the
+ * recurrence refines h_u.  Backward runs through all T rounds (BPTT) into the GRU weights, the
+ * user embeddings and, through the aggregation, the movie embeddings.
+ *
+ * Training data flow (why this layout is the fast one).  The costly parts are the decoder (one
+ * MLP row per rating) and the GRU (one row per user state per round).  Mini-batches of random
+ * ratings would recompute the state of nearly every user of the batch from scratch in every
+ * batch (~B GRU rows per batch instead of ~B / mean degree).  Instead each epoch partitions every
+ * user's ratings into K = RG_GGNN_FOLDS random folds; a unit (u, f) is one user state computed
+ * from u's ratings OUTSIDE fold f and trained on the ratings IN fold f.  A batch is a random set of
+ * units, so every user state is computed K times per epoch (independent of the batch size) and
+ * every rating is a target exactly once.  Keeping a rating out of the messages of its own target
+ * is also what keeps its value (the label, through the rating weight) from leaking into the
+ * prediction; at prediction time the state is computed from all training ratings (attach).
+ *
+ * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,D),
+ * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
+ * mlp_b2 (1,1).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
+ * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
+ */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/gnn_common.h"
+#include "reelgraph/model.h"
+#include "reelgraph/nn.h"
+#include "reelgraph/rng.h"
+
+#define RG_GGNN_FOLDS 5         /* units per user and epoch (see the file comment) */
+#define RG_GGNN_PRED_CHUNK 2048 /* decoder rows per sgemm when predicting */
+#define RG_GGNN_INIT_STD 0.1f   /* bound of the uniform init of the id embeddings */
+
+typedef struct {
+    float *user_emb, *movie_emb, *user_bias, *movie_bias;
+    float *wx, *wh, *bx, *bh;
+    float *w1, *b1, *w2, *b2;
+} ggnn_view_t;
+
+/* Decoder buffers for n rows. */
+typedef struct {
+    float *z;    /* (n, 3D) */
+    float *o;    /* (n, H) hidden after relu */
+    float *s;    /* (n) */
+    float *dz, *dpre, *dout; /* (n,3D), (n,H), (n,H) */
+    float *dhrow, *derow;    /* (n,D) each */
+} ggnn_head_ws_t;
+
+typedef struct {
+    int D, H, T;
+    int32_t S;
+    int nt;
+    /* prediction state (attach) */
+    int attached;
+    float *user_state;   /* (U,D) h^T from all training ratings */
+    float *user_mean;    /* (D) mean user embedding: h^0 of a folded-in user */
+    float *att_mem;      /* attach scratch: a (U,D), scale (U), h (2,U,D), cache (U,6D) */
+    /* training state (init) */
+    int training;
+    rg_i_gnn_opt_t opt;
+    int64_t n_edges;
+    int64_t *perm;       /* (E) each user's edge ids, reshuffled within the user every epoch */
+    int32_t *units;      /* (K U) unit u*K + f */
+    int64_t cap_units, cap_edges, cap_msgs;
+    int32_t *unit_user;  /* (cap_units) */
+    int64_t *msg_ptr;    /* (cap_units + 1) */
+    int32_t *msg_idx;    /* (cap_msgs) movie of each message */
+    float *msg_w;        /* (cap_msgs) its rating */
+    int32_t *edge_unit, *edge_user, *edge_movie; /* (cap_edges) */
+    float *edge_r, *pred, *dpred;                /* (cap_edges) */
+    float *a, *scale, *hs, *cache, *dh, *dh_prev, *da, *dpre; /* per unit, see ggnn_ws_floats */
+    ggnn_head_ws_t head;
+    float *ws_mem;
+} ggnn_t;
+
+static void ggnn_bind(ggnn_view_t *v, const rg_model_t *m, float *block) {
+    v->user_emb = block + rg_model_tensor(m, "user_emb")->offset;
+    v->movie_emb = block + rg_model_tensor(m, "movie_emb")->offset;
+    v->user_bias = block + rg_model_tensor(m, "user_bias")->offset;
+    v->movie_bias = block + rg_model_tensor(m, "movie_bias")->offset;
+    v->wx = block + rg_model_tensor(m, "gru_wx")->offset;
+    v->wh = block + rg_model_tensor(m, "gru_wh")->offset;
+    v->bx = block + rg_model_tensor(m, "gru_bx")->offset;
+    v->bh = block + rg_model_tensor(m, "gru_bh")->offset;
+    v->w1 = block + rg_model_tensor(m, "mlp_w1")->offset;
+    v->b1 = block + rg_model_tensor(m, "mlp_b1")->offset;
+    v->w2 = block + rg_model_tensor(m, "mlp_w2")->offset;
+    v->b2 = block + rg_model_tensor(m, "mlp_b2")->offset;
+}
+
+/* Checks that every tensor exists with the shape the hyper-parameters give. */
+static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
+    int64_t D = m->hp.dim, H = m->hp.dim;
+    struct {
+        const char *name;
+        int64_t rows, cols;
+    } want[] = {{"user_emb", m->n_users, D},  {"movie_emb", m->n_movies, D},
+                {"user_bias", m->n_users, 1}, {"movie_bias", m->n_movies, 1},
+                {"gru_wx", 3 * D, D},         {"gru_wh", 3 * D, D},
+                {"gru_bx", 3 * D, 1},         {"gru_bh", 3 * D, 1},
+                {"mlp_w1", H, 3 * D},         {"mlp_b1", H, 1},
+                {"mlp_w2", 1, H},             {"mlp_b2", 1, 1}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const rg_tensor_t *t = rg_model_tensor(m, want[i].name);
+        if (t == NULL || t->dtype != RG_DTYPE_F32 || t->rows != want[i].rows ||
+            t->cols != want[i].cols) {
+            RG_ERROR(RG_EFORMAT, "ggnn: tensor %s missing or not F32 (%lld, %lld)", want[i].name,
+                     (long long) want[i].rows, (long long) want[i].cols);
+        }
+    }
+    return RG_SUCCESS;
+}
+
+/* ---- decoder: forward / backward over n rows ---- */
+
+/* Row k pairs user state hs[h_ids[k]] (h_ids NULL: hs itself, one row for all k) with movie
+ * embedding es[e_ids[k]] (e_ids NULL: row k of es).  Fills w->z, w->o, w->s (n).  O(n D H). */
+static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const float *hs,
+                              const int32_t *h_ids, const float *es, const int32_t *e_ids,
+                              int64_t n, int D, int H, int nt) {
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
+#endif
+    for (int64_t k = 0; k < n; k++) {
+        const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
+        const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
+        float *z_k = w->z + (size_t) k * 3 * (size_t) D;
+        for (int i = 0; i < D; i++) {
+            z_k[i] = h_k[i];
+            z_k[D + i] = e_k[i];
+            z_k[2 * D + i] = h_k[i] * e_k[i];
+        }
+    }
+    rg_linear_forward(w->o, w->z, p->w1, p->b1, (int) n, 3 * D, H);
+    rg_relu_forward(w->o, w->o, (size_t) n * (size_t) H);
+    rg_linear_forward(w->s, w->o, p->w2, p->b2, (int) n, H, 1);
+}
+
+/* Given ds (n), accumulates the decoder weights' gradients into g and writes the gradients of
+ * the user state row (w->dhrow) and movie embedding row (w->derow) of each of the n rows. */
+static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_head_ws_t *w,
+                               const float *ds, const float *hs, const int32_t *h_ids,
+                               const float *es, const int32_t *e_ids, int64_t n, int D, int H,
+                               int nt) {
+    (void) nt;
+    size_t nH = (size_t) n * (size_t) H;
+    /* forward was: s = o w2^T + b2 */
+    rg_param_zero(w->dout, nH);
+    rg_linear_backward(w->dout, g->w2, g->b2, ds, w->o, p->w2, (int) n, H, 1);
+    /* forward was: o = relu(z W1^T + b1) (in place; backward reads the output) */
+    rg_param_zero(w->dpre, nH);
+    rg_relu_backward(w->dpre, w->dout, w->o, nH);
+    rg_param_zero(w->dz, (size_t) n * 3 * (size_t) D);
+    rg_linear_backward(w->dz, g->w1, g->b1, w->dpre, w->z, p->w1, (int) n, 3 * D, H);
+    /* forward was: z = [h | e | h * e] */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
+#endif
+    for (int64_t k = 0; k < n; k++) {
+        const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
+        const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
+        const float *dz_k = w->dz + (size_t) k * 3 * (size_t) D;
+        float *dh_k = w->dhrow + (size_t) k * (size_t) D;
+        float *de_k = w->derow + (size_t) k * (size_t) D;
+        for (int i = 0; i < D; i++) {
+            dh_k[i] = dz_k[i] + dz_k[2 * D + i] * e_k[i];
+            de_k[i] = dz_k[D + i] + dz_k[2 * D + i] * h_k[i];
+        }
+    }
+}
+
+/* Carves the decoder buffers for n rows out of *mem; returns the floats used. */
+static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, int H) {
+    size_t nD = (size_t) n * (size_t) D, nH = (size_t) n * (size_t) H, off = 0;
+    if (mem != NULL) {
+        w->z = mem + off;
+    }
+    off += 3 * nD;
+    if (mem != NULL) {
+        w->o = mem + off;
+    }
+    off += nH;
+    if (mem != NULL) {
+        w->s = mem + off;
+    }
+    off += (size_t) n;
+    if (mem != NULL) {
+        w->dz = mem + off;
+    }
+    off += 3 * nD;
+    if (mem != NULL) {
+        w->dpre = mem + off;
+    }
+    off += nH;
+    if (mem != NULL) {
+        w->dout = mem + off;
+    }
+    off += nH;
+    if (mem != NULL) {
+        w->dhrow = mem + off;
+    }
+    off += nD;
+    if (mem != NULL) {
+        w->derow = mem + off;
+    }
+    off += nD;
+    return off;
+}
+
+/* ---- the user state: aggregation + T GRU rounds ---- */
+
+/* hs (T+1, n, D): hs[0] must hold h^0; fills a (n,D), scale (n), hs[1..T], cache (T, n, 6D)
+ * (cache_stride 0: one (n,6D) buffer reused by every round, enough when no backward follows). */
+static void ggnn_state_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, float *a,
+                               float *scale, float *hs, float *cache, size_t cache_stride,
+                               int64_t n, int D, int T, int nt) {
+    size_t nD = (size_t) n * (size_t) D;
+    rg_mp_aggregate_forward(a, scale, NULL, p->movie_emb, csr, D, RG_AGG_WMEAN, nt);
+    for (int t = 1; t <= T; t++) {
+        rg_gru_cell_forward(hs + (size_t) t * nD, cache + (size_t) (t - 1) * cache_stride, a,
+                            hs + (size_t) (t - 1) * nD, p->wx, p->wh, p->bx, p->bh, (int) n, D,
+                            D);
+    }
+}
+
+/* ---- workspace ---- */
+
+static void ggnn_free_impl(ggnn_t *t) {
+    if (t == NULL) {
+        return;
+    }
+    free(t->user_state);
+    free(t->user_mean);
+    free(t->att_mem);
+    rg_i_gnn_opt_free(&t->opt);
+    free(t->perm);
+    free(t->units);
+    free(t->unit_user);
+    free(t->msg_ptr);
+    free(t->msg_idx);
+    free(t->msg_w);
+    free(t->edge_unit);
+    free(t->edge_user);
+    free(t->edge_movie);
+    free(t->edge_r);
+    free(t->pred);
+    free(t->dpred);
+    free(t->ws_mem);
+    free(t);
+}
+
+static rg_error_t ggnn_get_impl(rg_model_t *m, ggnn_t **out) {
+    if (m->impl == NULL) {
+        ggnn_t *t = rg_calloc(1, sizeof *t);
+        if (t == NULL) {
+            RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the model state");
+        }
+        m->impl = t;
+    }
+    *out = m->impl;
+    (*out)->D = m->hp.dim;
+    (*out)->H = m->hp.dim;
+    (*out)->T = m->hp.steps;
+    (*out)->S = m->hp.fanout[0];
+    (*out)->nt = m->hp.n_threads;
+    return RG_SUCCESS;
+}
+
+/* Training buffers sized once from the training graph: batches of at most hp.batch targets plus
+ * one unit's worth (a unit's targets are never split). */
+static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_graph_t *g) {
+    int64_t U = g->n_users, E = g->n_ratings, max_deg = 0;
+    int D = t->D, H = t->H, T = t->T;
+    for (int64_t u = 0; u < U; u++) {
+        int64_t d = g->user_ptr[u + 1] - g->user_ptr[u];
+        max_deg = d > max_deg ? d : max_deg;
+    }
+    int64_t msg_cap = t->S > 0 && t->S < max_deg ? t->S : max_deg;
+    t->n_edges = E;
+    t->cap_units = m->hp.batch;
+    t->cap_edges = m->hp.batch + (max_deg + RG_GGNN_FOLDS - 1) / RG_GGNN_FOLDS;
+    t->cap_msgs = t->cap_units * (msg_cap > 0 ? msg_cap : 1);
+    size_t nu = (size_t) t->cap_units, ne = (size_t) t->cap_edges;
+    t->perm = rg_malloc((size_t) (E > 0 ? E : 1) * sizeof *t->perm);
+    t->units = rg_malloc((size_t) (U > 0 ? U : 1) * RG_GGNN_FOLDS * sizeof *t->units);
+    t->unit_user = rg_malloc(nu * sizeof *t->unit_user);
+    t->msg_ptr = rg_malloc((nu + 1) * sizeof *t->msg_ptr);
+    t->msg_idx = rg_malloc((size_t) t->cap_msgs * sizeof *t->msg_idx);
+    t->msg_w = rg_malloc((size_t) t->cap_msgs * sizeof *t->msg_w);
+    t->edge_unit = rg_malloc(ne * sizeof *t->edge_unit);
+    t->edge_user = rg_malloc(ne * sizeof *t->edge_user);
+    t->edge_movie = rg_malloc(ne * sizeof *t->edge_movie);
+    t->edge_r = rg_malloc(ne * sizeof *t->edge_r);
+    t->pred = rg_malloc(ne * sizeof *t->pred);
+    t->dpred = rg_malloc(ne * sizeof *t->dpred);
+    size_t nD = nu * (size_t) D;
+    size_t n_floats = nD /* a */ + nu /* scale */ + (size_t) (T + 1) * nD /* hs */ +
+                      (size_t) T * nu * 6 * (size_t) D /* cache */ + 3 * nD /* dh dh_prev da */ +
+                      nu * 6 * (size_t) D /* dpre */ + ggnn_head_carve(&t->head, NULL,
+                                                                      t->cap_edges, D, H);
+    t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
+    if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
+        !t->edge_unit || !t->edge_user || !t->edge_movie || !t->edge_r || !t->pred ||
+        !t->dpred || !t->ws_mem) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the training workspace (%zu floats)",
+                 n_floats);
+    }
+    float *w = t->ws_mem;
+    t->a = w;
+    w += nD;
+    t->scale = w;
+    w += nu;
+    t->hs = w;
+    w += (size_t) (T + 1) * nD;
+    t->cache = w;
+    w += (size_t) T * nu * 6 * (size_t) D;
+    t->dh = w;
+    w += nD;
+    t->dh_prev = w;
+    w += nD;
+    t->da = w;
+    w += nD;
+    t->dpre = w;
+    w += nu * 6 * (size_t) D;
+    ggnn_head_carve(&t->head, w, t->cap_edges, D, H);
+    return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges,
+                             t->cap_msgs + t->cap_edges);
+}
+
+/* ---- API ---- */
+
+static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
+    rg_hparams_t *hp = &m->hp;
+    rg_hp_default_i(&hp->dim, 32);
+    rg_hp_default_i(&hp->steps, 3);
+    rg_hp_default_i(&hp->fanout[0], 64);
+    rg_hp_default_i(&hp->batch, 512);
+    rg_hp_default_i(&hp->epochs, 30);
+    rg_hp_default_f(&hp->lr, 0.002f);
+    rg_hp_default_f(&hp->reg, 0.02f);
+    if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f)) {
+        RG_ERROR(RG_EINVAL,
+                 "ggnn: need dim >= 1 (got %d), steps >= 1 (%d), batch >= 1 (%d), lr > 0 (%g), "
+                 "reg >= 0 (%g)",
+                 (int) hp->dim, (int) hp->steps, (int) hp->batch, (double) hp->lr,
+                 (double) hp->reg);
+    }
+    int64_t D = hp->dim, H = hp->dim;
+    RG_CHECK(rg_model_declare(m, "user_emb", RG_DTYPE_F32, m->n_users, D));
+    RG_CHECK(rg_model_declare(m, "movie_emb", RG_DTYPE_F32, m->n_movies, D));
+    RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
+    RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
+    RG_CHECK(rg_model_declare(m, "gru_wx", RG_DTYPE_F32, 3 * D, D));
+    RG_CHECK(rg_model_declare(m, "gru_wh", RG_DTYPE_F32, 3 * D, D));
+    RG_CHECK(rg_model_declare(m, "gru_bx", RG_DTYPE_F32, 3 * D, 1));
+    RG_CHECK(rg_model_declare(m, "gru_bh", RG_DTYPE_F32, 3 * D, 1));
+    RG_CHECK(rg_model_declare(m, "mlp_w1", RG_DTYPE_F32, H, 3 * D));
+    RG_CHECK(rg_model_declare(m, "mlp_b1", RG_DTYPE_F32, H, 1));
+    RG_CHECK(rg_model_declare(m, "mlp_w2", RG_DTYPE_F32, 1, H));
+    RG_CHECK(rg_model_declare(m, "mlp_b2", RG_DTYPE_F32, 1, 1));
+    RG_CHECK(rg_model_alloc(m));
+
+    ggnn_view_t p;
+    ggnn_bind(&p, m, m->params);
+    rg_rng_t r;
+    rg_rng_init(&r, rg_rng_mix(hp->seed, 0));
+    rg_param_init_uniform(p.user_emb, (size_t) (m->n_users * D), RG_GGNN_INIT_STD, &r);
+    rg_param_init_uniform(p.movie_emb, (size_t) (m->n_movies * D), RG_GGNN_INIT_STD, &r);
+    rg_param_init_xavier(p.wx, (size_t) (3 * D * D), (int) D, (int) D, &r);
+    rg_param_init_xavier(p.wh, (size_t) (3 * D * D), (int) D, (int) D, &r);
+    rg_param_init_he(p.w1, (size_t) (H * 3 * D), (int) (3 * D), &r);
+    rg_param_init_xavier(p.w2, (size_t) H, (int) H, 1, &r);
+
+    ggnn_t *t = NULL;
+    RG_CHECK(ggnn_get_impl(m, &t));
+    t->training = 1;
+    return ggnn_alloc_training(t, m, train);
+}
+
+/* Builds the next batch from units[*pos..]: unit states' message CSR and the target ratings.
+ * Returns the number of units; *n_edges the number of targets. */
+static int64_t ggnn_build_batch(ggnn_t *t, const rg_graph_t *g, int64_t n_units, int64_t *pos,
+                                int64_t batch, int64_t *n_edges) {
+    int64_t nu = 0, ne = 0, nm = 0;
+    t->msg_ptr[0] = 0;
+    while (*pos < n_units && nu < t->cap_units && ne < batch) {
+        int32_t unit = t->units[*pos];
+        int32_t u = unit / RG_GGNN_FOLDS, f = unit % RG_GGNN_FOLDS;
+        int64_t base = g->user_ptr[u], deg = g->user_ptr[u + 1] - base;
+        int64_t ku = deg < RG_GGNN_FOLDS ? deg : RG_GGNN_FOLDS;
+        int64_t n_targets = (deg - f + ku - 1) / ku;
+        if (nu > 0 && ne + n_targets > t->cap_edges) {
+            break;
+        }
+        (*pos)++;
+        int64_t n_msgs = 0;
+        for (int64_t i = 0; i < deg; i++) {
+            int64_t e = t->perm[base + i];
+            if (i % ku == f) {
+                t->edge_unit[ne] = (int32_t) nu;
+                t->edge_user[ne] = u;
+                t->edge_movie[ne] = g->user_adj[e];
+                t->edge_r[ne] = g->rating[e];
+                ne++;
+            } else if (t->S <= 0 || n_msgs < t->S) {
+                /* perm is a random order, so the first S non-target ratings are a uniform
+                 * sample of them */
+                t->msg_idx[nm] = g->user_adj[e];
+                t->msg_w[nm] = g->rating[e];
+                nm++;
+                n_msgs++;
+            }
+        }
+        t->unit_user[nu] = u;
+        t->msg_ptr[nu + 1] = nm;
+        nu++;
+    }
+    *n_edges = ne;
+    return nu;
+}
+
+/* Forward, loss and backward on the batch built by ggnn_build_batch: accumulates the gradient of
+ * the batch's mean squared error into t->opt.grads and records the touched rows.  Returns the
+ * mean squared error. */
+static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) {
+    int D = t->D, H = t->H, T = t->T, nt = t->nt;
+    size_t nD = (size_t) nu * (size_t) D;
+    ggnn_view_t p, g;
+    ggnn_bind(&p, m, m->params);
+    ggnn_bind(&g, m, t->opt.grads);
+    rg_mp_csr_t csr = {t->msg_ptr, t->msg_idx, t->msg_w, NULL, nu, m->n_movies};
+    size_t cache_stride = (size_t) nu * 6 * (size_t) D;
+
+    /* ---- forward ---- */
+    rg_embedding_forward(t->hs, p.user_emb, t->unit_user, (int) nu, D);
+    ggnn_state_forward(&p, &csr, t->a, t->scale, t->hs, t->cache, cache_stride, nu, D, T, nt);
+    const float *hT = t->hs + (size_t) T * nD;
+    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, p.movie_emb, t->edge_movie, ne, D, H, nt);
+    rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
+                          p.movie_bias, (float) m->global_mean, ne);
+    rg_param_zero(t->dpred, (size_t) ne);
+    double loss = rg_loss_mse(t->dpred, t->pred, t->edge_r, NULL, ne, (double) ne);
+
+    /* ---- backward, the mirror image ---- */
+    rg_i_gnn_head_backward(g.user_bias, g.movie_bias, t->dpred, t->edge_user, t->edge_movie, ne);
+    ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, p.movie_emb, t->edge_movie,
+                       ne, D, H, nt);
+    rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
+    /* forward was: row k of z read hT[edge_unit[k]] */
+    rg_param_zero(t->dh, nD);
+    rg_embedding_backward(t->dh, t->head.dhrow, t->edge_unit, (int) ne, D);
+    rg_param_zero(t->da, nD);
+    for (int s = T; s >= 1; s--) {
+        /* forward was: hs[s] = GRU(a, hs[s-1]) */
+        rg_param_zero(t->dh_prev, nD);
+        rg_gru_cell_backward(t->da, t->dh_prev, g.wx, g.wh, g.bx, g.bh, t->dh, t->a,
+                             t->hs + (size_t) (s - 1) * nD, t->cache + (size_t) (s - 1) * cache_stride,
+                             p.wx, p.wh, t->dpre, (int) nu, D, D);
+        float *swap = t->dh;
+        t->dh = t->dh_prev;
+        t->dh_prev = swap;
+    }
+    /* forward was: hs[0] = user_emb[unit_user] */
+    rg_embedding_backward(g.user_emb, t->dh, t->unit_user, (int) nu, D);
+    /* forward was: a = wmean over the message CSR of movie_emb */
+    rg_mp_aggregate_backward(g.movie_emb, t->da, t->scale, NULL, &csr, NULL, D, RG_AGG_WMEAN,
+                             nt);
+
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->edge_movie, ne);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->msg_idx, t->msg_ptr[nu]);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_BIAS, t->edge_movie, ne);
+    return loss;
+}
+
+/* Reshuffles each user's ratings and the units for `epoch`; returns the number of units. */
+static int64_t ggnn_epoch_prepare(ggnn_t *t, const rg_model_t *m, const rg_graph_t *g,
+                                  int epoch) {
+    rg_rng_t r;
+    rg_rng_init(&r, rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch));
+    int64_t n_units = 0;
+    for (int64_t u = 0; u < g->n_users; u++) {
+        int64_t base = g->user_ptr[u], deg = g->user_ptr[u + 1] - base;
+        for (int64_t i = 0; i < deg; i++) {
+            t->perm[base + i] = base + i;
+        }
+        rg_rng_shuffle_i64(&r, t->perm + base, deg);
+        for (int64_t f = 0; f < deg && f < RG_GGNN_FOLDS; f++) {
+            t->units[n_units++] = (int32_t) (u * RG_GGNN_FOLDS + f);
+        }
+    }
+    rg_rng_shuffle_i32(&r, t->units, n_units);
+    return n_units;
+}
+
+static rg_error_t ggnn_check_epoch_graph(const rg_model_t *m, const rg_graph_t *g) {
+    const ggnn_t *t = m->impl;
+    if (t == NULL || !t->training) {
+        RG_ERROR(RG_EINVAL, "ggnn: epoch called before init");
+    }
+    if (g->n_ratings != t->n_edges || g->n_users != m->n_users || g->n_movies != m->n_movies) {
+        RG_ERROR(RG_EINVAL, "ggnn: epoch graph (%lld ratings) is not the one init saw (%lld)",
+                 (long long) g->n_ratings, (long long) t->n_edges);
+    }
+    return RG_SUCCESS;
+}
+
+rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss,
+                                const float **grads) {
+    RG_CHECK(ggnn_check_epoch_graph(m, g));
+    ggnn_t *t = m->impl;
+    int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch), pos = 0, ne = 0;
+    int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
+    rg_param_zero(t->opt.grads, m->n_params);
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        t->opt.n_touched[i] = 0;
+    }
+    *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne) : 0.0;
+    *grads = t->opt.grads;
+    return RG_SUCCESS;
+}
+
+static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss) {
+    RG_CHECK(ggnn_check_epoch_graph(m, g));
+    ggnn_t *t = m->impl;
+    int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch);
+    double sse = 0.0;
+    int64_t pos = 0, n_seen = 0;
+    while (pos < n_units) {
+        int64_t ne = 0;
+        int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
+        sse += ggnn_batch_grad(t, m, nu, ne) * (double) ne;
+        rg_i_gnn_opt_step(&t->opt, m, m->hp.lr);
+        n_seen += ne;
+    }
+    *loss = n_seen > 0 ? sse / (double) n_seen : 0.0;
+    t->attached = 0; /* the parameters moved: the prediction state is stale */
+    return RG_SUCCESS;
+}
+
+/* Final user states of every user from all ratings of g, and the mean user embedding. */
+static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
+    ggnn_t *t = NULL;
+    RG_CHECK(ggnn_check_tensors(m));
+    if (g->n_users != m->n_users || g->n_movies != m->n_movies) {
+        RG_ERROR(RG_EINVAL, "ggnn: graph has %lld users / %lld movies, the model %lld / %lld",
+                 (long long) g->n_users, (long long) g->n_movies, (long long) m->n_users,
+                 (long long) m->n_movies);
+    }
+    if (m->hp.steps < 1) {
+        RG_ERROR(RG_EFORMAT, "ggnn: steps %d in the model must be >= 1", (int) m->hp.steps);
+    }
+    RG_CHECK(ggnn_get_impl(m, &t));
+    int D = t->D, T = t->T;
+    size_t U = (size_t) m->n_users, UD = U * (size_t) D;
+    if (t->att_mem == NULL) {
+        t->user_state = rg_malloc((UD > 0 ? UD : 1) * sizeof *t->user_state);
+        t->user_mean = rg_malloc((size_t) D * sizeof *t->user_mean);
+        t->att_mem = rg_malloc((3 * UD + U + U * 6 * (size_t) D + 1) * sizeof *t->att_mem);
+        if (!t->user_state || !t->user_mean || !t->att_mem) {
+            RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the prediction state of %zu users", U);
+        }
+    }
+    ggnn_view_t p;
+    ggnn_bind(&p, m, m->params);
+    float *a = t->att_mem, *h = a + UD, *scale = h + 2 * UD, *cache = scale + U;
+    rg_mp_csr_t csr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
+    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN, t->nt);
+    memcpy(h, p.user_emb, UD * sizeof *h);
+    for (int s = 1; s <= T; s++) {
+        float *cur = h + (size_t) ((s - 1) % 2) * UD, *next = h + (size_t) (s % 2) * UD;
+        rg_gru_cell_forward(next, cache, a, cur, p.wx, p.wh, p.bx, p.bh, (int) U, D, D);
+    }
+    memcpy(t->user_state, h + (size_t) (T % 2) * UD, UD * sizeof *h);
+    for (int i = 0; i < D; i++) {
+        double s = 0.0;
+        for (size_t u = 0; u < U; u++) {
+            s += p.user_emb[u * (size_t) D + (size_t) i];
+        }
+        t->user_mean[i] = U > 0 ? (float) (s / (double) U) : 0.0f;
+    }
+    t->attached = 1;
+    return RG_SUCCESS;
+}
+
+/* Decoder over n rows in chunks: out[k] = mu + bu + bm[movie] + MLP(hs row, movie row);
+ * h_ids NULL = the single state hs for every row; users NULL = user bias 0. */
+static rg_error_t ggnn_decode(const rg_model_t *m, const float *hs, const int32_t *h_ids,
+                              const int32_t *users, const int32_t *movies, int64_t n,
+                              float *out) {
+    const ggnn_t *t = m->impl;
+    int D = t->D, H = t->H;
+    ggnn_view_t p;
+    ggnn_bind(&p, m, m->params);
+    int64_t chunk = n < RG_GGNN_PRED_CHUNK ? n : RG_GGNN_PRED_CHUNK;
+    ggnn_head_ws_t w;
+    float *mem = rg_malloc((ggnn_head_carve(&w, NULL, chunk, D, H) + 1) * sizeof *mem);
+    if (mem == NULL) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the decoder buffers for %lld rows",
+                 (long long) chunk);
+    }
+    ggnn_head_carve(&w, mem, chunk, D, H);
+    for (int64_t k0 = 0; k0 < n; k0 += chunk) {
+        int64_t nk = n - k0 < chunk ? n - k0 : chunk;
+        ggnn_head_forward(&p, &w, hs, h_ids ? h_ids + k0 : NULL, p.movie_emb, movies + k0, nk, D,
+                          H, t->nt);
+        for (int64_t k = 0; k < nk; k++) {
+            float bu = users ? p.user_bias[users[k0 + k]] : 0.0f;
+            out[k0 + k] = (float) m->global_mean + bu + p.movie_bias[movies[k0 + k]] + w.s[k];
+        }
+    }
+    free(mem);
+    return RG_SUCCESS;
+}
+
+static rg_error_t ggnn_check_attached(const rg_model_t *m) {
+    const ggnn_t *t = m->impl;
+    if (t == NULL || !t->attached) {
+        RG_ERROR(RG_EINVAL, "ggnn: model not attached to a graph (call attach after training)");
+    }
+    return RG_SUCCESS;
+}
+
+static rg_error_t ggnn_predict(const rg_model_t *m, const rg_graph_t *g, int64_t n,
+                               const int32_t *users, const int32_t *movies, float *out) {
+    (void) g;
+    RG_CHECK(ggnn_check_attached(m));
+    for (int64_t i = 0; i < n; i++) {
+        if (users[i] < 0 || users[i] >= m->n_users || movies[i] < 0 || movies[i] >= m->n_movies) {
+            RG_ERROR(RG_ERANGE, "ggnn: pair %lld (user %d, movie %d) out of range", (long long) i,
+                     users[i], movies[i]);
+        }
+    }
+    const ggnn_t *t = m->impl;
+    return ggnn_decode(m, t->user_state, users, users, movies, n, out);
+}
+
+/* Scores of all movies for one state row (bias of user u, or none when u < 0). */
+static rg_error_t ggnn_score_state(const rg_model_t *m, const float *state, int32_t u,
+                                   float *out) {
+    int32_t *movies = rg_malloc((size_t) (m->n_movies > 0 ? m->n_movies : 1) * sizeof *movies);
+    if (movies == NULL) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate %lld movie ids", (long long) m->n_movies);
+    }
+    for (int32_t j = 0; j < (int32_t) m->n_movies; j++) {
+        movies[j] = j;
+    }
+    rg_error_t rc = ggnn_decode(m, state, NULL, NULL, movies, m->n_movies, out);
+    if (rc == RG_SUCCESS && u >= 0) {
+        /* the user's bias is the same for every movie: added after the decode */
+        const float *bu = rg_model_f32(m, "user_bias");
+        for (int64_t j = 0; j < m->n_movies; j++) {
+            out[j] += bu[u];
+        }
+    }
+    free(movies);
+    return rc;
+}
+
+static rg_error_t ggnn_score(const rg_model_t *m, const rg_graph_t *g, int32_t u, float *out) {
+    (void) g;
+    RG_CHECK(ggnn_check_attached(m));
+    if (u < 0 || u >= m->n_users) {
+        RG_ERROR(RG_ERANGE, "ggnn: user %d out of range [0, %lld)", u, (long long) m->n_users);
+    }
+    const ggnn_t *t = m->impl;
+    return ggnn_score_state(m, t->user_state + (size_t) u * (size_t) t->D, u, out);
+}
+
+/* A new user: a = rating-weighted mean of the given movies, h^0 = the mean user embedding,
+ * T GRU rounds, user bias 0.  O(n D + T D^2 + M D H). */
+static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
+                               const int32_t *movies, const float *ratings, float *out) {
+    (void) g;
+    RG_CHECK(ggnn_check_attached(m));
+    if (n < 0) {
+        RG_ERROR(RG_EINVAL, "ggnn: negative rating count %lld", (long long) n);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (movies[i] < 0 || movies[i] >= m->n_movies) {
+            RG_ERROR(RG_ERANGE, "ggnn: fold-in movie %d out of range [0, %lld)", movies[i],
+                     (long long) m->n_movies);
+        }
+    }
+    const ggnn_t *t = m->impl;
+    int D = t->D;
+    ggnn_view_t p;
+    ggnn_bind(&p, m, m->params);
+    float *mem = rg_malloc((size_t) (3 * D + 6 * D + 1) * sizeof *mem);
+    if (mem == NULL) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the fold-in state");
+    }
+    float *a = mem, *h = a + D, *scale = h + 2 * D, *cache = scale + 1;
+    int64_t ptr[2] = {0, n};
+    rg_mp_csr_t csr = {ptr, movies, ratings, NULL, 1, m->n_movies};
+    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN, 1);
+    memcpy(h, t->user_mean, (size_t) D * sizeof *h);
+    for (int s = 1; s <= t->T; s++) {
+        float *cur = h + ((s - 1) % 2) * D, *next = h + (s % 2) * D;
+        rg_gru_cell_forward(next, cache, a, cur, p.wx, p.wh, p.bx, p.bh, 1, D, D);
+    }
+    rg_error_t rc = ggnn_score_state(m, h + (t->T % 2) * D, -1, out);
+    free(mem);
+    return rc;
+}
+
+static void ggnn_release(rg_model_t *m) {
+    ggnn_free_impl(m->impl);
+    m->impl = NULL;
+}
+
+const rg_model_ops_t rg_model_ggnn = {
+    .name = "ggnn",
+    .summary = "GRU-based gated GNN: T rounds of rating-weighted movie messages update each "
+               "user's state through one GRU cell; MLP decoder + biases",
+    .predicts_ratings = 1,
+    .init = ggnn_init,
+    .epoch = ggnn_epoch,
+    .attach = ggnn_attach,
+    .predict = ggnn_predict,
+    .score = ggnn_score,
+    .fold_in = ggnn_fold_in,
+    .release = ggnn_release,
+    .val_loss = NULL,
+};

@@ -1,0 +1,110 @@
+/* gnn_common.c: the rating head and the row-sparse Adam state shared by ggnn.c and sage.c
+ * (see gnn_common.h).  Serial; the per-step cost is dominated by the dense tensors. */
+#include "models/gnn_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const rg_i_gnn_table_names[RG_I_GNN_N_TABLES] = {
+    "user_emb", "movie_emb", "user_bias", "movie_bias"};
+
+rg_error_t rg_i_gnn_opt_init(rg_i_gnn_opt_t *o, const rg_model_t *m, float reg,
+                             int64_t cap_user, int64_t cap_movie) {
+    rg_error_t rc = RG_SUCCESS;
+    memset(o, 0, sizeof *o);
+    if (cap_user < 1 || cap_movie < 1) {
+        RG_ERROR(RG_EINVAL, "gnn optimizer: touched-row caps %lld / %lld must be >= 1",
+                 (long long) cap_user, (long long) cap_movie);
+    }
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        const rg_tensor_t *t = rg_model_tensor(m, rg_i_gnn_table_names[i]);
+        if (t == NULL || t->dtype != RG_DTYPE_F32) {
+            RG_ERROR(RG_EINTERNAL, "gnn optimizer: model has no F32 tensor %s",
+                     rg_i_gnn_table_names[i]);
+        }
+        o->offset[i] = t->offset;
+        o->n_rows[i] = t->rows;
+        o->cols[i] = (int) t->cols;
+        o->cap[i] = (i == RG_I_GNN_USER_EMB || i == RG_I_GNN_USER_BIAS) ? cap_user : cap_movie;
+    }
+    o->grads = rg_calloc(m->n_params, sizeof *o->grads);
+    if (o->grads == NULL) {
+        RG_FAIL(RG_ENOMEM, "gnn optimizer: cannot allocate %zu gradient floats", m->n_params);
+    }
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        o->rows[i] = rg_malloc((size_t) o->cap[i] * sizeof *o->rows[i]);
+        if (o->rows[i] == NULL) {
+            RG_FAIL(RG_ENOMEM, "gnn optimizer: cannot allocate %lld touched-row ids",
+                    (long long) o->cap[i]);
+        }
+    }
+    RG_TRY(rg_adam_init(&o->adam, m->n_params, 0.9f, 0.999f, 1e-8f, reg, RG_ADAM_L2));
+cleanup:
+    if (rc != RG_SUCCESS) {
+        rg_i_gnn_opt_free(o);
+    }
+    return rc;
+}
+
+float *rg_i_gnn_opt_grad(const rg_i_gnn_opt_t *o, int table) {
+    return o->grads + o->offset[table];
+}
+
+void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_t n) {
+    memcpy(o->rows[table] + o->n_touched[table], ids, (size_t) n * sizeof *ids);
+    o->n_touched[table] += n;
+}
+
+void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr) {
+    rg_sparse_rows_t tables[RG_I_GNN_N_TABLES];
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        o->n_touched[i] = rg_ids_unique(o->rows[i], o->n_touched[i]);
+        tables[i].offset = o->offset[i];
+        tables[i].n_rows = o->n_rows[i];
+        tables[i].D = o->cols[i];
+        tables[i].rows = o->rows[i];
+        tables[i].n_touched = o->n_touched[i];
+    }
+    rg_adam_step_sparse(&o->adam, m->params, o->grads, lr, tables, RG_I_GNN_N_TABLES);
+    /* Re-zero: the touched table rows, then every tensor outside the tables. */
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        rg_grad_zero_rows(o->grads + o->offset[i], o->cols[i], o->rows[i], o->n_touched[i]);
+        o->n_touched[i] = 0;
+    }
+    for (int k = 0; k < m->n_tensors; k++) {
+        const rg_tensor_t *t = &m->tensors[k];
+        int is_table = 0;
+        for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+            is_table |= t->dtype == RG_DTYPE_F32 && t->offset == o->offset[i];
+        }
+        if (t->dtype == RG_DTYPE_F32 && !is_table) {
+            rg_param_zero(o->grads + t->offset, (size_t) (t->rows * t->cols));
+        }
+    }
+}
+
+void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o) {
+    free(o->grads);
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        free(o->rows[i]);
+    }
+    rg_adam_free(&o->adam);
+    memset(o, 0, sizeof *o);
+}
+
+void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
+                           const int32_t *movies, const float *bu, const float *bm, float mu,
+                           int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        pred[i] = mu + bu[users[i]] + bm[movies[i]] + (s ? s[i] : 0.0f);
+    }
+}
+
+void rg_i_gnn_head_backward(float *dbu, float *dbm, const float *dpred, const int32_t *users,
+                            const int32_t *movies, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        /* forward was: pred = mu + bu[u] + bm[m] + s */
+        dbu[users[i]] += dpred[i];
+        dbm[movies[i]] += dpred[i];
+    }
+}

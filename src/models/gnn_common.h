@@ -1,0 +1,72 @@
+/* gnn_common.h: private pieces the two graph neural models (ggnn.c, sage.c) share.
+ *
+ *  - the rating head: pred = global mean + user bias + movie bias + interaction score, and its
+ *    backward into the two bias tables;
+ *  - the optimizer state of a model whose id tables are row-sparse: one gradient block the size
+ *    of the parameter block, lazy Adam (rg_adam_step_sparse) over the tables "user_emb",
+ *    "movie_emb", "user_bias", "movie_bias" and dense Adam over every other tensor, then a
+ *    cheap re-zeroing of exactly what was touched.
+ * Never installed; rg_i_ prefix.
+ */
+#ifndef RG_MODELS_GNN_COMMON_H
+#define RG_MODELS_GNN_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reelgraph/model.h"
+#include "reelgraph/nn.h"
+
+/* The four row-sparse tables, in this order. */
+enum { RG_I_GNN_USER_EMB = 0, RG_I_GNN_MOVIE_EMB, RG_I_GNN_USER_BIAS, RG_I_GNN_MOVIE_BIAS,
+       RG_I_GNN_N_TABLES };
+
+typedef struct {
+    float *grads;                          /* (n_params), zero between steps */
+    rg_adam_t adam;
+    size_t offset[RG_I_GNN_N_TABLES];      /* first element of each table in the block */
+    int64_t n_rows[RG_I_GNN_N_TABLES];
+    int cols[RG_I_GNN_N_TABLES];
+    int32_t *rows[RG_I_GNN_N_TABLES];      /* touched-row lists, (cap[i]) each */
+    int64_t cap[RG_I_GNN_N_TABLES];
+    int64_t n_touched[RG_I_GNN_N_TABLES];  /* rows appended since the last step (duplicates ok) */
+} rg_i_gnn_opt_t;
+
+/* Gradient block, Adam state (beta 0.9/0.999, eps 1e-8, coupled L2 weight decay `reg`: only the
+ * rows a step touches are decayed) and touched-row lists of cap_user / cap_movie entries (the
+ * bias tables share the embedding caps).  The four tables must be declared in m.
+ * Errors: RG_EINTERNAL (a table missing), RG_ENOMEM.  O(n_params). */
+rg_error_t rg_i_gnn_opt_init(rg_i_gnn_opt_t *o, const rg_model_t *m, float reg,
+                             int64_t cap_user, int64_t cap_movie);
+/* Table `table`'s gradient, (n_rows, cols) row-major inside o->grads. */
+float *rg_i_gnn_opt_grad(const rg_i_gnn_opt_t *o, int table);
+/* Appends n row ids to table's touched list (the caller keeps within the cap it gave). */
+void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_t n);
+/* One Adam step at rate lr: deduplicates the touched lists, lazy update of the tables, dense
+ * update elsewhere, then zeroes the gradient (touched rows + dense part) and the lists.
+ * O(dense params + touched rows * cols + touched log touched). */
+void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr);
+void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
+
+/* pred (n) = mu + bu[users[i]] + bm[movies[i]] + s[i]  (s may be NULL = 0).  O(n). */
+void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
+                           const int32_t *movies, const float *bu, const float *bm, float mu,
+                           int64_t n);
+/* Accumulates dbu[users[i]] += dpred[i], dbm[movies[i]] += dpred[i] (serial: ids repeat).
+ * The gradient of s is dpred itself.  O(n). */
+void rg_i_gnn_head_backward(float *dbu, float *dbm, const float *dpred, const int32_t *users,
+                            const int32_t *movies, int64_t n);
+
+/* ---- hooks for the full-model gradient checks (tests/gradcheck/gc_ggnn.c, gc_sage.c) ----
+ * After the model's init(m, g): builds the first mini-batch of `epoch` exactly as training does
+ * (same seed streams), zeroes the gradient block, runs forward and backward without an
+ * optimizer step and returns the batch's mean squared error in *loss and the gradient of it
+ * with respect to every parameter in *grads (n_params floats, owned by the model state).
+ * Deterministic: calling it again with other parameter values evaluates the same batch.
+ * Errors: RG_EINVAL (init not called, g not the graph init saw) and the sampler's. */
+rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss,
+                                const float **grads);
+rg_error_t rg_i_sage_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss,
+                                const float **grads);
+
+#endif

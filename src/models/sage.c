@@ -1,0 +1,724 @@
+/* sage.c: GraphSAGE (Hamilton, Ying & Leskovec, "Inductive Representation Learning on Large
+ * Graphs", 2017) with two mean-aggregator layers on the bipartite rating graph, trained on
+ * mini-batch blocks from the neighbour sampler (query.h), for rating prediction.
+ *
+ * Shape letters: U users, M movies, N = U + M nodes (global ids: user u is u, movie m is U + m),
+ * D = hp.dim, F feature rows, B rating edges per batch, n0/n1/n2 nodes of the block's layers.
+ *
+ *   x_v  = emb[v] + sum_f w_vf feat[f]       learnable id embedding PLUS node features: the
+ *                                            movie's genres (multi-hot, weight 1/#genres) or the
+ *                                            user's gender, age bucket and occupation (one-hot
+ *                                            each, when the dataset has demographics), as rows of
+ *                                            one feature table (an embedding of the one-hot code
+ *                                            is a linear layer on it)
+ *   h1_v = relu(W1 [x_v | mean_{n in S2(v)} x_n] + b1)
+ *   h2_v =      W2 [h1_v | mean_{n in S1(v)} h1_n] + b2
+ *   r^   = mu + b_u + b_m + h2_u . h2_m      (dot decoder + biases)
+ * S1, S2 are the sampled neighbours (fanouts F1 = hp.fanout[0] for the targets, F2 =
+ * hp.fanout[1] one hop further).  The batch's own ratings are excluded from the sample
+ * (rg_block_sample's exclude list), so an edge never carries its own target into the messages;
+ * at prediction time every training neighbour is used (full-neighbourhood mean, attach).
+ * The output layer has no activation: the dot decoder needs signed coordinates.
+ *
+ * Feature table rows: genres [0, G), then with demographics gender M/F [G, G+2), age buckets
+ * [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes are the buckets' lower
+ * bounds, ML-100K's raw ages fall into them), occupations [G+9, G+9+O).
+ * Tensors: user_emb (U,D) and movie_emb (M,D) (declared adjacent: together one (N,D) table
+ * indexed by global id), user_bias (U,1), movie_bias (M,1), feat_emb (F,D), sage_w1 (D,2D),
+ * sage_b1 (D,1), sage_w2 (D,2D), sage_b2 (D,1).  Optimiser: Adam, lazy on the id tables,
+ * L2 = hp.reg on touched rows.
+ * Parallelism: sgemm (OpenBLAS) for the layers, the mp ops' OpenMP over dst rows; workspaces
+ * are sized once from the block capacities, nothing is allocated per batch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/gnn_common.h"
+#include "reelgraph/model.h"
+#include "reelgraph/nn.h"
+#include "reelgraph/query.h"
+#include "reelgraph/rng.h"
+
+#define RG_SAGE_INIT_STD 0.1f /* bound of the uniform init of the id and feature embeddings */
+#define RG_SAGE_N_AGE 7
+#define RG_SAGE_N_GENDER 2
+
+typedef struct {
+    float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
+} sage_view_t;
+
+/* Node features as a CSR over feature rows: node v has entries fptr[v] .. fptr[v+1]-1. */
+typedef struct {
+    int64_t n_rows;      /* F */
+    int64_t max_per_node;
+    int64_t *fptr;       /* (N+1) */
+    int32_t *fidx;       /* feature row of each entry */
+    float *fw;           /* its weight */
+} sage_feat_t;
+
+typedef struct {
+    int D, nt;
+    int64_t N;
+    sage_feat_t feat;
+    /* prediction state (attach) */
+    int attached;
+    int64_t *gptr;       /* (N+1) full neighbourhood CSR over global ids */
+    int32_t *gidx;       /* (2E) */
+    float *X, *H1, *H2;  /* (N,D) each: inputs, layer 1, layer 2 outputs */
+    float *user_x_mean;  /* (D) mean user input: x of a folded-in user */
+    float *att_mem;
+    /* training state (init) */
+    int training;
+    rg_i_gnn_opt_t opt;
+    rg_block_t block;
+    int64_t n_edges, B;
+    int64_t *order;      /* (E) edge ids, reshuffled every epoch */
+    int32_t *edge_src;   /* (E) user of each edge */
+    int32_t *targets;    /* (2B) */
+    int32_t *pos_u, *pos_m, *edge_user, *edge_movie; /* (B) */
+    float *edge_r, *pred, *dpred, *s;                /* (B) */
+    int64_t *bfptr;      /* (cap2+1) feature CSR of the block's input nodes */
+    int32_t *bfidx, *touch_u, *touch_m;
+    float *bfw;
+    float *X2, *F2, *A2, *scale2, *C2, *H1b, *A1, *scale1, *C1, *H2b, *Ub, *Vb;
+    float *dX2, *dA2, *dC2, *dP1, *dH1, *dA1, *dC1, *dH2, *dUb, *dVb;
+    float *ws_mem;
+} sage_t;
+
+static rg_error_t sage_bind(sage_view_t *v, const rg_model_t *m, float *block) {
+    const rg_tensor_t *tu = rg_model_tensor(m, "user_emb"), *tm = rg_model_tensor(m, "movie_emb");
+    if (tu == NULL || tm == NULL || tm->offset != tu->offset + (size_t) (tu->rows * tu->cols)) {
+        RG_ERROR(RG_EFORMAT, "sage: user_emb and movie_emb must be adjacent tensors");
+    }
+    const char *names[] = {"user_bias", "movie_bias", "feat_emb", "sage_w1",
+                           "sage_b1",   "sage_w2",    "sage_b2"};
+    float **dst[] = {&v->user_bias, &v->movie_bias, &v->feat, &v->w1, &v->b1, &v->w2, &v->b2};
+    v->emb = block + tu->offset;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const rg_tensor_t *t = rg_model_tensor(m, names[i]);
+        if (t == NULL || t->dtype != RG_DTYPE_F32) {
+            RG_ERROR(RG_EFORMAT, "sage: model has no F32 tensor %s", names[i]);
+        }
+        *dst[i] = block + t->offset;
+    }
+    return RG_SUCCESS;
+}
+
+/* ---- node features ---- */
+
+static int sage_age_bucket(int32_t age) {
+    static const int32_t lower[RG_SAGE_N_AGE - 1] = {18, 25, 35, 45, 50, 56};
+    int b = 0;
+    while (b < RG_SAGE_N_AGE - 1 && age >= lower[b]) {
+        b++;
+    }
+    return b;
+}
+
+static int64_t sage_feat_rows(const rg_graph_t *g) {
+    int64_t n = g->n_genres;
+    if (g->has_demographics) {
+        n += RG_SAGE_N_GENDER + RG_SAGE_N_AGE + g->n_occupations;
+    }
+    return n > 0 ? n : 1;
+}
+
+static void sage_feat_free(sage_feat_t *f) {
+    free(f->fptr);
+    free(f->fidx);
+    free(f->fw);
+    memset(f, 0, sizeof *f);
+}
+
+/* Builds the feature CSR of every node of g.  O(N + G M). */
+static rg_error_t sage_feat_init(sage_feat_t *f, const rg_graph_t *g) {
+    int64_t U = g->n_users, M = g->n_movies, N = U + M, G = g->n_genres;
+    memset(f, 0, sizeof *f);
+    f->n_rows = sage_feat_rows(g);
+    int64_t per_user = g->has_demographics ? 3 : 0, per_movie = G;
+    f->max_per_node = per_user > per_movie ? per_user : per_movie;
+    size_t cap = (size_t) (U * per_user + M * per_movie + 1);
+    f->fptr = rg_malloc((size_t) (N + 1) * sizeof *f->fptr);
+    f->fidx = rg_malloc(cap * sizeof *f->fidx);
+    f->fw = rg_malloc(cap * sizeof *f->fw);
+    if (!f->fptr || !f->fidx || !f->fw) {
+        sage_feat_free(f);
+        RG_ERROR(RG_ENOMEM, "sage: cannot allocate the feature lists of %lld nodes",
+                 (long long) N);
+    }
+    int64_t k = 0;
+    f->fptr[0] = 0;
+    for (int64_t u = 0; u < U; u++) {
+        if (g->has_demographics) {
+            int32_t base = (int32_t) G;
+            if (g->user_gender[u] == RG_GENDER_M || g->user_gender[u] == RG_GENDER_F) {
+                f->fidx[k] = base + (g->user_gender[u] == RG_GENDER_F);
+                f->fw[k++] = 1.0f;
+            }
+            base += RG_SAGE_N_GENDER;
+            if (g->user_age[u] >= 0) {
+                f->fidx[k] = base + sage_age_bucket(g->user_age[u]);
+                f->fw[k++] = 1.0f;
+            }
+            base += RG_SAGE_N_AGE;
+            if (g->user_occupation[u] >= 0 && g->user_occupation[u] < g->n_occupations) {
+                f->fidx[k] = base + g->user_occupation[u];
+                f->fw[k++] = 1.0f;
+            }
+        }
+        f->fptr[u + 1] = k;
+    }
+    for (int64_t j = 0; j < M; j++) {
+        uint32_t bits = g->movie_genres[j];
+        int n = __builtin_popcount(bits);
+        for (int64_t gi = 0; gi < G && n > 0; gi++) {
+            if (bits & (1u << gi)) {
+                f->fidx[k] = (int32_t) gi;
+                f->fw[k++] = 1.0f / (float) n;
+            }
+        }
+        f->fptr[U + j + 1] = k;
+    }
+    return RG_SUCCESS;
+}
+
+/* x (n,D) = emb[nodes] + feature sum of each node; fills the block feature CSR (bfptr...) so the
+ * backward can reuse it. */
+static void sage_input_forward(const sage_view_t *p, const sage_feat_t *f, const int32_t *nodes,
+                               int64_t n, int64_t *bfptr, int32_t *bfidx, float *bfw, float *x,
+                               float *fx, int D, int nt) {
+    bfptr[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t lo = f->fptr[nodes[i]], hi = f->fptr[nodes[i] + 1], k = bfptr[i];
+        for (int64_t j = lo; j < hi; j++, k++) {
+            bfidx[k] = f->fidx[j];
+            bfw[k] = f->fw[j];
+        }
+        bfptr[i + 1] = k;
+    }
+    rg_mp_csr_t csr = {bfptr, bfidx, bfw, NULL, n, f->n_rows};
+    rg_mp_aggregate_forward(fx, NULL, NULL, p->feat, &csr, D, RG_AGG_WSUM, nt);
+    rg_embedding_forward(x, p->emb, nodes, (int) n, D);
+    for (size_t i = 0; i < (size_t) n * (size_t) D; i++) {
+        x[i] += fx[i];
+    }
+}
+
+/* One SAGE layer: out (n_dst, D) = W [src[0:n_dst] | mean over csr of src] + b; c (n_dst, 2D)
+ * and a (n_dst, D), scale (n_dst) are saved for backward; relu applied when `relu`. */
+static void sage_layer_forward(float *out, float *c, float *a, float *scale, const float *src,
+                               const rg_mp_csr_t *csr, const float *W, const float *b, int D,
+                               int relu, int nt) {
+    int n = (int) csr->n_dst;
+    rg_mp_aggregate_forward(a, scale, NULL, src, csr, D, RG_AGG_MEAN, nt);
+    rg_concat_forward(c, src, a, n, D, D);
+    rg_linear_forward(out, c, W, b, n, 2 * D, D);
+    if (relu) {
+        rg_relu_forward(out, out, (size_t) n * (size_t) D);
+    }
+}
+
+/* Backward of sage_layer_forward given dout (n_dst, D) (for relu layers the gradient AFTER the
+ * relu, dpre is scratch (n_dst, D)); accumulates dsrc (n_src, D), dW, db.  dc (n_dst,2D) and
+ * da (n_dst,D) are scratch. */
+static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *dout,
+                                const float *out, float *dpre, float *dc, float *da,
+                                const float *c, const float *scale, const rg_mp_csr_t *csr,
+                                const float *W, int D, int relu, int nt) {
+    int n = (int) csr->n_dst;
+    size_t nD = (size_t) n * (size_t) D;
+    const float *g = dout;
+    if (relu) {
+        /* forward was: out = relu(pre), in place */
+        rg_param_zero(dpre, nD);
+        rg_relu_backward(dpre, dout, out, nD);
+        g = dpre;
+    }
+    /* forward was: pre = c W^T + b */
+    rg_param_zero(dc, 2 * nD);
+    rg_linear_backward(dc, dW, db, g, c, W, n, 2 * D, D);
+    /* forward was: c = [src[0:n] | a] (prefix property: dst i is src row i) */
+    rg_param_zero(da, nD);
+    rg_concat_backward(dsrc, da, dc, n, D, D);
+    /* forward was: a = mean over csr of src */
+    rg_mp_aggregate_backward(dsrc, da, scale, NULL, csr, NULL, D, RG_AGG_MEAN, nt);
+}
+
+/* ---- state ---- */
+
+static void sage_free_impl(sage_t *t) {
+    if (t == NULL) {
+        return;
+    }
+    sage_feat_free(&t->feat);
+    free(t->gptr);
+    free(t->gidx);
+    free(t->att_mem);
+    rg_i_gnn_opt_free(&t->opt);
+    rg_block_free(&t->block);
+    free(t->order);
+    free(t->edge_src);
+    free(t->targets);
+    free(t->pos_u);
+    free(t->pos_m);
+    free(t->edge_user);
+    free(t->edge_movie);
+    free(t->bfptr);
+    free(t->bfidx);
+    free(t->touch_u);
+    free(t->touch_m);
+    free(t->bfw);
+    free(t->ws_mem);
+    free(t);
+}
+
+static rg_error_t sage_get_impl(rg_model_t *m, const rg_graph_t *g, sage_t **out) {
+    sage_t *t = m->impl;
+    if (t == NULL) {
+        t = rg_calloc(1, sizeof *t);
+        if (t == NULL) {
+            RG_ERROR(RG_ENOMEM, "sage: cannot allocate the model state");
+        }
+        m->impl = t;
+    }
+    t->D = m->hp.dim;
+    t->nt = m->hp.n_threads;
+    t->N = m->n_users + m->n_movies;
+    if (t->feat.fptr == NULL) {
+        RG_CHECK(sage_feat_init(&t->feat, g));
+    }
+    const rg_tensor_t *tf = rg_model_tensor(m, "feat_emb");
+    if (tf == NULL || tf->rows != t->feat.n_rows || tf->cols != t->D) {
+        RG_ERROR(RG_EMISMATCH, "sage: feat_emb has %lld rows, the graph's features need %lld",
+                 tf ? (long long) tf->rows : -1LL, (long long) t->feat.n_rows);
+    }
+    *out = t;
+    return RG_SUCCESS;
+}
+
+static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_graph_t *g) {
+    int D = t->D;
+    int64_t B = m->hp.batch;
+    int32_t fanouts[2] = {m->hp.fanout[0], m->hp.fanout[1]};
+    t->B = B;
+    t->n_edges = g->n_ratings;
+    RG_CHECK(rg_block_init(&t->block, g, 2 * B, fanouts, 2));
+    int64_t c0 = t->block.cap_nodes[0], c1 = t->block.cap_nodes[1], c2 = t->block.cap_nodes[2];
+    size_t nb = (size_t) B;
+    t->order = rg_malloc((size_t) (g->n_ratings > 0 ? g->n_ratings : 1) * sizeof *t->order);
+    t->edge_src = rg_malloc((size_t) (g->n_ratings > 0 ? g->n_ratings : 1) * sizeof *t->edge_src);
+    t->targets = rg_malloc(2 * nb * sizeof *t->targets);
+    t->pos_u = rg_malloc(nb * sizeof *t->pos_u);
+    t->pos_m = rg_malloc(nb * sizeof *t->pos_m);
+    t->edge_user = rg_malloc(nb * sizeof *t->edge_user);
+    t->edge_movie = rg_malloc(nb * sizeof *t->edge_movie);
+    t->bfptr = rg_malloc((size_t) (c2 + 1) * sizeof *t->bfptr);
+    size_t fcap = (size_t) (c2 * t->feat.max_per_node + 1);
+    t->bfidx = rg_malloc(fcap * sizeof *t->bfidx);
+    t->bfw = rg_malloc(fcap * sizeof *t->bfw);
+    t->touch_u = rg_malloc((size_t) c2 * sizeof *t->touch_u);
+    t->touch_m = rg_malloc((size_t) c2 * sizeof *t->touch_m);
+    size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
+    size_t n_floats = 4 * nb /* edge_r pred dpred s */ + 2 * s2 /* X2 F2 */ +
+                      s1 + (size_t) c1 + 2 * s1 + s1 /* A2 scale2 C2 H1b */ +
+                      s0 + (size_t) c0 + 2 * s0 + s0 /* A1 scale1 C1 H2b */ + 2 * nb * d +
+                      s2 + s1 + 2 * s1 + s1 + s1 /* dX2 dA2 dC2 dP1 dH1 */ +
+                      s0 + 2 * s0 + s0 /* dA1 dC1 dH2 */ + 2 * nb * d;
+    t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
+    if (!t->order || !t->edge_src || !t->targets || !t->pos_u || !t->pos_m || !t->edge_user || !t->edge_movie ||
+        !t->bfptr || !t->bfidx || !t->bfw || !t->touch_u || !t->touch_m || !t->ws_mem) {
+        RG_ERROR(RG_ENOMEM, "sage: cannot allocate the training workspace (%zu floats)",
+                 n_floats);
+    }
+    for (int64_t u = 0; u < g->n_users; u++) {
+        for (int64_t e = g->user_ptr[u]; e < g->user_ptr[u + 1]; e++) {
+            t->edge_src[e] = (int32_t) u;
+        }
+    }
+    float *w = t->ws_mem;
+    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s, &t->X2, &t->F2, &t->A2,
+                       &t->scale2, &t->C2, &t->H1b, &t->A1, &t->scale1, &t->C1, &t->H2b,
+                       &t->Ub, &t->Vb, &t->dX2, &t->dA2, &t->dC2, &t->dP1, &t->dH1, &t->dA1,
+                       &t->dC1, &t->dH2, &t->dUb, &t->dVb};
+    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, (size_t) c1, 2 * s1, s1, s0, (size_t) c0,
+                      2 * s0, s0, nb * d, nb * d, s2, s1, 2 * s1, s1, s1, s0, 2 * s0, s0,
+                      nb * d, nb * d};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        *views[i] = w;
+        w += sizes[i];
+    }
+    int64_t cap = c2 > B ? c2 : B;
+    return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, cap, cap);
+}
+
+/* ---- API ---- */
+
+static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
+    rg_hparams_t *hp = &m->hp;
+    rg_hp_default_i(&hp->dim, 32);
+    rg_hp_default_i(&hp->fanout[0], 10);
+    rg_hp_default_i(&hp->fanout[1], 5);
+    rg_hp_default_i(&hp->batch, 2048);
+    rg_hp_default_i(&hp->epochs, 40);
+    rg_hp_default_f(&hp->lr, 0.003f);
+    rg_hp_default_f(&hp->reg, 0.001f);
+    if (hp->dim < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f)) {
+        RG_ERROR(RG_EINVAL, "sage: need dim >= 1 (got %d), batch >= 1 (%d), lr > 0 (%g), "
+                            "reg >= 0 (%g)",
+                 (int) hp->dim, (int) hp->batch, (double) hp->lr, (double) hp->reg);
+    }
+    int64_t D = hp->dim;
+    RG_CHECK(rg_model_declare(m, "user_emb", RG_DTYPE_F32, m->n_users, D));
+    RG_CHECK(rg_model_declare(m, "movie_emb", RG_DTYPE_F32, m->n_movies, D));
+    RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
+    RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
+    RG_CHECK(rg_model_declare(m, "feat_emb", RG_DTYPE_F32, sage_feat_rows(train), D));
+    RG_CHECK(rg_model_declare(m, "sage_w1", RG_DTYPE_F32, D, 2 * D));
+    RG_CHECK(rg_model_declare(m, "sage_b1", RG_DTYPE_F32, D, 1));
+    RG_CHECK(rg_model_declare(m, "sage_w2", RG_DTYPE_F32, D, 2 * D));
+    RG_CHECK(rg_model_declare(m, "sage_b2", RG_DTYPE_F32, D, 1));
+    RG_CHECK(rg_model_alloc(m));
+
+    sage_view_t p;
+    RG_CHECK(sage_bind(&p, m, m->params));
+    rg_rng_t r;
+    rg_rng_init(&r, rg_rng_mix(hp->seed, 0));
+    rg_param_init_uniform(p.emb, (size_t) ((m->n_users + m->n_movies) * D), RG_SAGE_INIT_STD, &r);
+    rg_param_init_uniform(p.feat, (size_t) (sage_feat_rows(train) * D), RG_SAGE_INIT_STD, &r);
+    rg_param_init_he(p.w1, (size_t) (2 * D * D), (int) (2 * D), &r);
+    rg_param_init_xavier(p.w2, (size_t) (2 * D * D), (int) (2 * D), (int) D, &r);
+
+    sage_t *t = NULL;
+    RG_CHECK(sage_get_impl(m, train, &t));
+    t->training = 1;
+    return sage_alloc_training(t, m, train);
+}
+
+static rg_error_t sage_check_epoch_graph(const rg_model_t *m, const rg_graph_t *g) {
+    const sage_t *t = m->impl;
+    if (t == NULL || !t->training) {
+        RG_ERROR(RG_EINVAL, "sage: epoch called before init");
+    }
+    if (g->n_ratings != t->n_edges || g->n_users != m->n_users || g->n_movies != m->n_movies) {
+        RG_ERROR(RG_EINVAL, "sage: epoch graph (%lld ratings) is not the one init saw (%lld)",
+                 (long long) g->n_ratings, (long long) t->n_edges);
+    }
+    return RG_SUCCESS;
+}
+
+/* Shuffled edge order of `epoch`. */
+static void sage_epoch_prepare(sage_t *t, const rg_model_t *m, int epoch) {
+    rg_rng_t r;
+    rg_rng_init(&r, rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch));
+    for (int64_t e = 0; e < t->n_edges; e++) {
+        t->order[e] = e;
+    }
+    rg_rng_shuffle_i64(&r, t->order, t->n_edges);
+}
+
+/* Samples the block of edges order[e0 .. e0+nb), runs forward and backward, accumulating the
+ * gradient of the batch's mean squared error and the touched rows.  Returns the MSE. */
+static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g, int epoch,
+                                  int64_t batch_index, int64_t e0, int64_t nb, double *loss) {
+    int D = t->D, nt = t->nt;
+    int64_t U = g->n_users;
+    const int64_t *eids = t->order + e0;
+    for (int64_t k = 0; k < nb; k++) {
+        int64_t e = eids[k];
+        int32_t u = t->edge_src[e];
+        t->edge_user[k] = u;
+        t->edge_movie[k] = g->user_adj[e];
+        t->edge_r[k] = g->rating[e];
+        t->targets[2 * k] = u;
+        t->targets[2 * k + 1] = (int32_t) (U + g->user_adj[e]);
+    }
+    rg_block_t *b = &t->block;
+    RG_CHECK(rg_block_sample(b, g, t->targets, 2 * nb, eids, nb, NULL,
+                             rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch), (uint64_t) batch_index));
+    for (int64_t k = 0; k < nb; k++) {
+        t->pos_u[k] = b->target_pos[2 * k];
+        t->pos_m[k] = b->target_pos[2 * k + 1];
+    }
+    int64_t n0 = b->n_nodes[0], n1 = b->n_nodes[1], n2 = b->n_nodes[2];
+    rg_mp_csr_t csr1 = {b->ptr[1], b->idx[1], NULL, NULL, n0, n1};
+    rg_mp_csr_t csr2 = {b->ptr[2], b->idx[2], NULL, NULL, n1, n2};
+    sage_view_t p, gr;
+    RG_CHECK(sage_bind(&p, m, m->params));
+    RG_CHECK(sage_bind(&gr, m, t->opt.grads));
+
+    /* ---- forward ---- */
+    sage_input_forward(&p, &t->feat, b->nodes[2], n2, t->bfptr, t->bfidx, t->bfw, t->X2, t->F2,
+                       D, nt);
+    sage_layer_forward(t->H1b, t->C2, t->A2, t->scale2, t->X2, &csr2, p.w1, p.b1, D, 1, nt);
+    sage_layer_forward(t->H2b, t->C1, t->A1, t->scale1, t->H1b, &csr1, p.w2, p.b2, D, 0, nt);
+    rg_embedding_forward(t->Ub, t->H2b, t->pos_u, (int) nb, D);
+    rg_embedding_forward(t->Vb, t->H2b, t->pos_m, (int) nb, D);
+    rg_dot_decoder_forward(t->s, t->Ub, t->Vb, (int) nb, D);
+    rg_i_gnn_head_forward(t->pred, t->s, t->edge_user, t->edge_movie, p.user_bias, p.movie_bias,
+                          (float) m->global_mean, nb);
+    rg_param_zero(t->dpred, (size_t) nb);
+    *loss = rg_loss_mse(t->dpred, t->pred, t->edge_r, NULL, nb, (double) nb);
+
+    /* ---- backward ---- */
+    rg_i_gnn_head_backward(gr.user_bias, gr.movie_bias, t->dpred, t->edge_user, t->edge_movie,
+                           nb);
+    size_t bD = (size_t) nb * (size_t) D;
+    rg_param_zero(t->dUb, bD);
+    rg_param_zero(t->dVb, bD);
+    rg_dot_decoder_backward(t->dUb, t->dVb, t->dpred, t->Ub, t->Vb, (int) nb, D);
+    rg_param_zero(t->dH2, (size_t) n0 * (size_t) D);
+    rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
+    rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
+    rg_param_zero(t->dH1, (size_t) n1 * (size_t) D);
+    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, NULL, t->dC1, t->dA1, t->C1,
+                        t->scale1, &csr1, p.w2, D, 0, nt);
+    rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
+    sage_layer_backward(t->dX2, gr.w1, gr.b1, t->dH1, t->H1b, t->dP1, t->dC2, t->dA2, t->C2,
+                        t->scale2, &csr2, p.w1, D, 1, nt);
+    /* forward was: x = emb[nodes] + feature sum */
+    rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
+    rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};
+    rg_mp_aggregate_backward(gr.feat, t->dX2, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM, nt);
+
+    int64_t nu = 0, nm = 0;
+    for (int64_t i = 0; i < n2; i++) {
+        int32_t v = b->nodes[2][i];
+        if (v < U) {
+            t->touch_u[nu++] = v;
+        } else {
+            t->touch_m[nm++] = (int32_t) (v - U);
+        }
+    }
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->touch_u, nu);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->touch_m, nm);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, nb);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_BIAS, t->edge_movie, nb);
+    return RG_SUCCESS;
+}
+
+rg_error_t rg_i_sage_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss,
+                                const float **grads) {
+    RG_CHECK(sage_check_epoch_graph(m, g));
+    sage_t *t = m->impl;
+    sage_epoch_prepare(t, m, epoch);
+    rg_param_zero(t->opt.grads, m->n_params);
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        t->opt.n_touched[i] = 0;
+    }
+    int64_t nb = t->n_edges < t->B ? t->n_edges : t->B;
+    *loss = 0.0;
+    if (nb > 0) {
+        RG_CHECK(sage_batch_grad(t, m, g, epoch, 0, 0, nb, loss));
+    }
+    *grads = t->opt.grads;
+    return RG_SUCCESS;
+}
+
+static rg_error_t sage_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss) {
+    RG_CHECK(sage_check_epoch_graph(m, g));
+    sage_t *t = m->impl;
+    sage_epoch_prepare(t, m, epoch);
+    double sse = 0.0;
+    int64_t batch_index = 0;
+    for (int64_t e0 = 0; e0 < t->n_edges; e0 += t->B, batch_index++) {
+        int64_t nb = t->n_edges - e0 < t->B ? t->n_edges - e0 : t->B;
+        double l = 0.0;
+        RG_CHECK(sage_batch_grad(t, m, g, epoch, batch_index, e0, nb, &l));
+        rg_i_gnn_opt_step(&t->opt, m, m->hp.lr);
+        sse += l * (double) nb;
+    }
+    *loss = t->n_edges > 0 ? sse / (double) t->n_edges : 0.0;
+    t->attached = 0;
+    return RG_SUCCESS;
+}
+
+/* Full-neighbourhood inference for every node of g: X, H1, H2 (N, D).  O(E D + N D^2). */
+static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
+    if (g->n_users != m->n_users || g->n_movies != m->n_movies) {
+        RG_ERROR(RG_EINVAL, "sage: graph has %lld users / %lld movies, the model %lld / %lld",
+                 (long long) g->n_users, (long long) g->n_movies, (long long) m->n_users,
+                 (long long) m->n_movies);
+    }
+    const rg_tensor_t *tw = rg_model_tensor(m, "sage_w1");
+    if (tw == NULL || tw->rows != m->hp.dim || tw->cols != 2 * (int64_t) m->hp.dim) {
+        RG_ERROR(RG_EFORMAT, "sage: tensor sage_w1 missing or not (dim, 2 dim)");
+    }
+    sage_t *t = NULL;
+    RG_CHECK(sage_get_impl(m, g, &t));
+    int D = t->D;
+    int64_t U = g->n_users, M = g->n_movies, N = t->N, E = g->n_ratings;
+    size_t ND = (size_t) N * (size_t) D;
+    free(t->gptr);
+    free(t->gidx);
+    t->gptr = rg_malloc((size_t) (N + 1) * sizeof *t->gptr);
+    t->gidx = rg_malloc((size_t) (2 * E + 1) * sizeof *t->gidx);
+    if (t->att_mem == NULL) {
+        /* X H1 H2 + scratch: A (N,D), C (N,2D), fx (N,D), scale (N), user_x_mean (D) */
+        t->att_mem = rg_malloc((8 * ND + (size_t) N + (size_t) D + 1) * sizeof *t->att_mem);
+    }
+    if (!t->gptr || !t->gidx || !t->att_mem) {
+        RG_ERROR(RG_ENOMEM, "sage: cannot allocate the prediction state of %lld nodes",
+                 (long long) N);
+    }
+    t->X = t->att_mem;
+    t->H1 = t->X + ND;
+    t->H2 = t->H1 + ND;
+    float *A = t->H2 + ND, *C = A + ND, *fx = C + 2 * ND, *scale = fx + ND;
+    t->user_x_mean = scale + N;
+    int64_t k = 0;
+    t->gptr[0] = 0;
+    for (int64_t u = 0; u < U; u++) {
+        for (int64_t e = g->user_ptr[u]; e < g->user_ptr[u + 1]; e++) {
+            t->gidx[k++] = (int32_t) (U + g->user_adj[e]);
+        }
+        t->gptr[u + 1] = k;
+    }
+    for (int64_t j = 0; j < M; j++) {
+        for (int64_t q = g->movie_ptr[j]; q < g->movie_ptr[j + 1]; q++) {
+            t->gidx[k++] = g->movie_adj[q];
+        }
+        t->gptr[U + j + 1] = k;
+    }
+    sage_view_t p;
+    RG_CHECK(sage_bind(&p, m, m->params));
+    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, N, t->feat.n_rows};
+    rg_mp_aggregate_forward(fx, NULL, NULL, p.feat, &fcsr, D, RG_AGG_WSUM, t->nt);
+    for (size_t i = 0; i < ND; i++) {
+        t->X[i] = p.emb[i] + fx[i];
+    }
+    rg_mp_csr_t csr = {t->gptr, t->gidx, NULL, NULL, N, N};
+    sage_layer_forward(t->H1, C, A, scale, t->X, &csr, p.w1, p.b1, D, 1, t->nt);
+    sage_layer_forward(t->H2, C, A, scale, t->H1, &csr, p.w2, p.b2, D, 0, t->nt);
+    for (int i = 0; i < D; i++) {
+        double s = 0.0;
+        for (int64_t u = 0; u < U; u++) {
+            s += t->X[(size_t) u * (size_t) D + (size_t) i];
+        }
+        t->user_x_mean[i] = U > 0 ? (float) (s / (double) U) : 0.0f;
+    }
+    t->attached = 1;
+    return RG_SUCCESS;
+}
+
+static rg_error_t sage_check_attached(const rg_model_t *m) {
+    const sage_t *t = m->impl;
+    if (t == NULL || !t->attached) {
+        RG_ERROR(RG_EINVAL, "sage: model not attached to a graph (call attach after training)");
+    }
+    return RG_SUCCESS;
+}
+
+static float sage_dot(const float *a, const float *b, int D) {
+    float s = 0.0f;
+    for (int i = 0; i < D; i++) {
+        s += a[i] * b[i];
+    }
+    return s;
+}
+
+static rg_error_t sage_predict(const rg_model_t *m, const rg_graph_t *g, int64_t n,
+                               const int32_t *users, const int32_t *movies, float *out) {
+    (void) g;
+    RG_CHECK(sage_check_attached(m));
+    const sage_t *t = m->impl;
+    const float *bu = rg_model_f32(m, "user_bias"), *bm = rg_model_f32(m, "movie_bias");
+    int D = t->D;
+    for (int64_t i = 0; i < n; i++) {
+        if (users[i] < 0 || users[i] >= m->n_users || movies[i] < 0 || movies[i] >= m->n_movies) {
+            RG_ERROR(RG_ERANGE, "sage: pair %lld (user %d, movie %d) out of range", (long long) i,
+                     users[i], movies[i]);
+        }
+        const float *hu = t->H2 + (size_t) users[i] * (size_t) D;
+        const float *hm = t->H2 + (size_t) (m->n_users + movies[i]) * (size_t) D;
+        out[i] = (float) m->global_mean + bu[users[i]] + bm[movies[i]] + sage_dot(hu, hm, D);
+    }
+    return RG_SUCCESS;
+}
+
+/* Scores of every movie against one output row h (n_movies), plus bias `b_user`. */
+static void sage_score_row(const rg_model_t *m, const float *h, float b_user, float *out) {
+    const sage_t *t = m->impl;
+    const float *bm = rg_model_f32(m, "movie_bias");
+    for (int64_t j = 0; j < m->n_movies; j++) {
+        const float *hm = t->H2 + (size_t) (m->n_users + j) * (size_t) t->D;
+        out[j] = (float) m->global_mean + b_user + bm[j] + sage_dot(h, hm, t->D);
+    }
+}
+
+static rg_error_t sage_score(const rg_model_t *m, const rg_graph_t *g, int32_t u, float *out) {
+    (void) g;
+    RG_CHECK(sage_check_attached(m));
+    if (u < 0 || u >= m->n_users) {
+        RG_ERROR(RG_ERANGE, "sage: user %d out of range [0, %lld)", u, (long long) m->n_users);
+    }
+    const sage_t *t = m->impl;
+    sage_score_row(m, t->H2 + (size_t) u * (size_t) t->D, rg_model_f32(m, "user_bias")[u], out);
+    return RG_SUCCESS;
+}
+
+/* A new user: input x = the mean user input, neighbours = the given movies (their layer inputs
+ * and layer-1 outputs from attach), bias 0.  The mean aggregator does not weight neighbours, so
+ * the ratings themselves are not used: only which movies were rated.  O(n D + D^2 + M D). */
+static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
+                               const int32_t *movies, const float *ratings, float *out) {
+    (void) g;
+    (void) ratings;
+    RG_CHECK(sage_check_attached(m));
+    if (n < 0) {
+        RG_ERROR(RG_EINVAL, "sage: negative rating count %lld", (long long) n);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (movies[i] < 0 || movies[i] >= m->n_movies) {
+            RG_ERROR(RG_ERANGE, "sage: fold-in movie %d out of range [0, %lld)", movies[i],
+                     (long long) m->n_movies);
+        }
+    }
+    const sage_t *t = m->impl;
+    int D = t->D;
+    sage_view_t p;
+    RG_CHECK(sage_bind(&p, m, m->params));
+    float *mem = rg_malloc((size_t) (8 * D + 1) * sizeof *mem);
+    int32_t *nb = rg_malloc((size_t) (n + 1) * sizeof *nb);
+    if (mem == NULL || nb == NULL) {
+        free(mem);
+        free(nb);
+        RG_ERROR(RG_ENOMEM, "sage: cannot allocate the fold-in state");
+    }
+    for (int64_t i = 0; i < n; i++) {
+        nb[i] = (int32_t) (m->n_users + movies[i]);
+    }
+    /* rows: x | a (the concatenation, 2D), h1 | a1 (2D), h2 (D), scale (1) */
+    float *c = mem, *c1 = mem + 2 * D, *h2 = mem + 4 * D, *scale = mem + 5 * D;
+    int64_t ptr[2] = {0, n};
+    rg_mp_csr_t csr = {ptr, nb, NULL, NULL, 1, t->N};
+    memcpy(c, t->user_x_mean, (size_t) D * sizeof *c);
+    rg_mp_aggregate_forward(c + D, scale, NULL, t->X, &csr, D, RG_AGG_MEAN, 1);
+    rg_linear_forward(c1, c, p.w1, p.b1, 1, 2 * D, D);
+    rg_relu_forward(c1, c1, (size_t) D);
+    rg_mp_aggregate_forward(c1 + D, scale, NULL, t->H1, &csr, D, RG_AGG_MEAN, 1);
+    rg_linear_forward(h2, c1, p.w2, p.b2, 1, 2 * D, D);
+    sage_score_row(m, h2, 0.0f, out);
+    free(mem);
+    free(nb);
+    return RG_SUCCESS;
+}
+
+static void sage_release(rg_model_t *m) {
+    sage_free_impl(m->impl);
+    m->impl = NULL;
+}
+
+const rg_model_ops_t rg_model_sage = {
+    .name = "sage",
+    .summary = "GraphSAGE: two mean-aggregator layers over sampled blocks, id embeddings + genre "
+               "and demographic features, dot decoder + biases",
+    .predicts_ratings = 1,
+    .init = sage_init,
+    .epoch = sage_epoch,
+    .attach = sage_attach,
+    .predict = sage_predict,
+    .score = sage_score,
+    .fold_in = sage_fold_in,
+    .release = sage_release,
+    .val_loss = NULL,
+};

@@ -1,0 +1,37 @@
+/* gc_ggnn.c: finite-difference check of the whole ggnn model (gc_gnn_model.h): the gradient of
+ * one training mini-batch's mean squared error with respect to EVERY parameter (embeddings,
+ * biases, GRU and decoder weights), through the decoder, the shared-weight GRU rounds (BPTT)
+ * and the rating-weighted aggregation.  Two draws: T = 3 with a message cap S = 3 below the
+ * degree (sampled messages), and T = 2 with all messages. */
+#include "gc_gnn_model.h"
+
+extern const rg_model_ops_t rg_model_ggnn;
+
+static void check(uint64_t param_seed, int steps, int cap) {
+    rg_hparams_t hp;
+    rg_hparams_init(&hp);
+    hp.dim = 5;
+    hp.steps = steps;
+    hp.fanout[0] = cap;
+    hp.batch = 20;
+    hp.seed = 3;
+    gc_check_model(&rg_model_ggnn, rg_i_ggnn_batch_grad, &hp, param_seed);
+}
+
+static void test_ggnn_full_model_three_steps_sampled(void **state) {
+    (void) state;
+    check(11, 3, 3);
+}
+
+static void test_ggnn_full_model_two_steps_all_messages(void **state) {
+    (void) state;
+    check(29, 2, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ggnn_full_model_three_steps_sampled),
+        cmocka_unit_test(test_ggnn_full_model_two_steps_all_messages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
