@@ -331,6 +331,9 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
                  "%lld / %lld", (long long) b->n_total, (long long) b->n_edges_graph,
                  (long long) (g->n_users + g->n_movies), (long long) g->n_ratings);
     }
+    if ((n_targets > 0 && !targets) || (n_exclude > 0 && !exclude_eids)) {
+        RG_ERROR(RG_EINVAL, "rg_block_sample: NULL targets or exclude_eids with a positive count");
+    }
     if (n_targets < 0 || n_targets > b->max_targets) {
         RG_ERROR(RG_EINVAL, "rg_block_sample: %lld targets, block holds at most %lld",
                  (long long) n_targets, (long long) b->max_targets);
@@ -459,6 +462,9 @@ rg_error_t rg_sample_hops(rg_sample_hops_t *out, const rg_graph_t *g, int32_t sr
         o = &def;
     }
     int64_t n_total = g->n_users + g->n_movies;
+    if (!fanouts) {
+        RG_ERROR(RG_EINVAL, "rg_sample_hops: NULL fanouts");
+    }
     if (src < 0 || src >= n_total) {
         RG_ERROR(RG_EINVAL, "rg_sample_hops: source %d out of range [0, %lld)", (int) src,
                  (long long) n_total);
