@@ -85,7 +85,7 @@ static void test_sample_uniform_frequencies(void **state) {
     rg_graph_free(&g);
 }
 
-static void test_sample_rating_weighted_probabilities(void **state) {
+static void test_sample_weighted_probabilities(void **state) {
     (void) state;
     rg_graph_t g;
     rg_sample_opts_t o;
@@ -104,9 +104,20 @@ static void test_sample_rating_weighted_probabilities(void **state) {
         double p = (1 + i % 5) / sum;
         RGT_NEAR(freq[i], p, 5.0 * sqrt(p * (1 - p) / n));
     }
-    /* recency also returns distinct neighbours and the right count */
+    /* recency with a half-life of 4 s: the star's timestamps are 1 s apart (row order), so
+     * neighbour i has weight 2^(-(9 - i) / 4) */
     o.weight = RG_SAMPLE_RECENCY;
-    frequencies(&g, 4, &o, 50, freq);
+    o.half_life = 4.0;
+    frequencies(&g, 1, &o, n, freq);
+    sum = 0;
+    for (int i = 0; i < 10; i++) {
+        sum += exp2(-(9 - i) / 4.0);
+    }
+    for (int i = 0; i < 10; i++) {
+        double p = exp2(-(9 - i) / 4.0) / sum;
+        RGT_NEAR(freq[i], p, 5.0 * sqrt(p * (1 - p) / n));
+    }
+    frequencies(&g, 4, &o, 50, freq); /* distinct and the right count with F > 1 */
     rg_graph_free(&g);
 }
 
@@ -330,7 +341,7 @@ static void test_sample_hops_structure(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_uniform_frequencies),
-        cmocka_unit_test(test_sample_rating_weighted_probabilities),
+        cmocka_unit_test(test_sample_weighted_probabilities),
         cmocka_unit_test(test_sample_block_invariants_and_determinism),
         cmocka_unit_test(test_sample_blocks_independent_of_threads),
         cmocka_unit_test(test_sample_block_bad_arguments),
