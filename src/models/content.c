@@ -320,8 +320,7 @@ static rg_error_t content_init(rg_model_t *m, const rg_graph_t *train) {
     s->dpre = rg_malloc((size_t) B * (size_t) H * sizeof *s->dpre);
     if (!s->grads || !s->order || !s->edge_user || !s->w || !s->bu || !s->bm || !s->rows_u ||
         !s->rows_m || !s->br || !s->bt || !s->fold || !s->T_oof || !s->xin || !s->h ||
-        !s->pred || !s->dpred || !s->dh ||
-        !s->dpre) {
+        !s->pred || !s->dpred || !s->dh || !s->dpre) {
         RG_FAIL(RG_ENOMEM, "content: cannot allocate the training workspace (%lld ratings, "
                 "batch %d)", (long long) E, B);
     }
