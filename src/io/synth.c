@@ -7,7 +7,7 @@
  *   - users: a Pareto-distributed number of ratings (>= 20 each, like MovieLens), 1-3 favourite
  *     genres, a taste per genre, a leniency bias and a latent vector;
  *   - each user picks distinct movies, half from their favourite genres and half from the
- *     whole catalogue, both by popularity (falling back to uniform picks when a heavy user has
+ *     whole catalogue, both by popularity (switching to uniform picks once a heavy user has
  *     exhausted the popular ones), and rates them round(3.45 + b_u + b_m + taste(u, genres(m)) +
  *     <p_u, q_m> + noise) clipped to 1..5, at increasing timestamps.
  * One generator stream, so the output is a function of the options alone.  Single-threaded;
@@ -129,6 +129,19 @@ static int64_t rg_syn_pick(const double *cdf, int64_t n, double x) {
     return lo;
 }
 
+/* The global popularity draw through a guide table (Chen's indexed search): guide[k] is the
+ * first index whose cdf exceeds k / n of the total, so a draw scans O(1) entries on average
+ * instead of a binary search over tens of thousands. */
+static int64_t rg_syn_pick_guided(const double *cdf, const int64_t *guide, int64_t n, double u01) {
+    double x = u01 * cdf[n - 1];
+    int64_t k = (int64_t) (u01 * (double) n);
+    int64_t i = guide[k < n ? k : n - 1];
+    while (i < n - 1 && cdf[i] <= x) {
+        i++;
+    }
+    return i;
+}
+
 /* ---- generation ---- */
 
 rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_opts_t *out) {
@@ -140,7 +153,7 @@ rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_op
     char *iobuf = NULL;
     double *mcdf = NULL, *gcdf = NULL, *mbias = NULL, *q = NULL, *taste = NULL, *p = NULL;
     double *ubias = NULL;
-    int64_t *deg = NULL, *gstart = NULL, *gmovie = NULL, *stamp = NULL;
+    int64_t *guide = NULL, *deg = NULL, *gstart = NULL, *gmovie = NULL, *stamp = NULL;
     uint32_t *mgen = NULL;
     int32_t *myear = NULL;
     uint8_t *fav = NULL;
@@ -172,8 +185,10 @@ rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_op
     myear = rg_malloc((size_t) M * sizeof *myear);
     stamp = rg_malloc((size_t) M * sizeof *stamp);
     gstart = rg_calloc(RG_SYN_NG + 1, sizeof *gstart);
+    guide = rg_malloc((size_t) M * sizeof *guide);
     deg = rg_malloc((size_t) U * sizeof *deg);
-    if (!iobuf || !mcdf || !mbias || !q || !mgen || !myear || !stamp || !gstart || !deg) {
+    if (!iobuf || !mcdf || !mbias || !q || !mgen || !myear || !stamp || !gstart || !deg ||
+        !guide) {
         RG_FAIL(RG_ENOMEM, "synth: cannot allocate the tables for %lld movies / %lld users",
                 (long long) M, (long long) U);
     }
@@ -207,6 +222,13 @@ rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_op
             gstart[k + 1] += (bits >> k) & 1u;
         }
         stamp[m] = -1;
+    }
+    for (int64_t k = 0, i = 0; k < M; k++) {
+        double x = csum * (double) k / (double) M;
+        while (i < M - 1 && mcdf[i] <= x) {
+            i++;
+        }
+        guide[k] = i;
     }
     /* per-genre movie lists with popularity CDFs */
     for (int k = 0; k < RG_SYN_NG; k++) {
@@ -345,6 +367,8 @@ rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_op
         int misses = 0;
         for (int64_t k = 0; k < deg[u];) {
             int64_t m;
+            /* eight repeats in a row: this user has exhausted the popular movies, so the rest of
+             * their picks are uniform (at most half the catalogue: <= 2 draws per pick) */
             if (misses >= 8) {
                 m = (int64_t) rg_rng_below(&r, (uint64_t) M);
             } else if (rg_rng_uniform(&r) < 0.5) {
@@ -357,14 +381,14 @@ rg_error_t rg_synth_write(const char *dir, const rg_synth_opts_t *o, rg_synth_op
                 const double *c = gcdf + gstart[g];
                 m = gmovie[gstart[g] + rg_syn_pick(c, n, rg_rng_uniform(&r) * c[n - 1])];
             } else {
-                m = rg_syn_pick(mcdf, M, rg_rng_uniform(&r) * mcdf[M - 1]);
+                m = rg_syn_pick_guided(mcdf, guide, M, rg_rng_uniform(&r));
             }
             if (stamp[m] == u) {
-                misses++;
+                misses += misses < 8;
                 continue;
             }
             stamp[m] = u;
-            misses = 0;
+            misses = misses < 8 ? 0 : misses;
             double s = 3.45 + ubias[u] + mbias[m], ts = 0.0;
             int ng = 0;
             for (int g = 0; g < RG_SYN_NG; g++) {
@@ -409,6 +433,7 @@ cleanup:
     }
     free(iobuf);
     free(mcdf);
+    free(guide);
     free(gcdf);
     free(mbias);
     free(q);
