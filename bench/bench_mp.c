@@ -12,7 +12,8 @@
  * (the costliest linear kind: a weight lookup per edge).  Backward is timed with the transpose
  * (the store's other direction as a view, or one built once, outside the timing) and with the
  * owner-computes scan (no transpose).  Before timing, the parallel paths are checked to be
- * bitwise equal to the 1-thread result.  Best of 3 runs; wall and CPU time printed.
+ * bitwise equal to the 1-thread result.  Best of 3 runs; wall and CPU time printed, and edges
+ * per CPU-second (all threads), which a shared machine's load distorts much less than wall time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -216,8 +217,9 @@ static int bench_direction(const char *label, const rg_mp_csr_t *g, const rg_mp_
     for (int kind = 0; kind < 3; kind++) {
         for (int th = 1; th <= max_threads; th++) {
             timing_t tm = run(kind, out, scale, dX, X, dout, g, t, th);
-            printf("    %-22s threads %d: %8.1f M edges/s  (wall %.3f s, cpu %.3f s)\n",
-                   names[kind], th, E / tm.wall * 1e-6, tm.wall, tm.cpu);
+            printf("    %-22s threads %d: %8.1f M edges/s  (wall %.3f s, cpu %.3f s; "
+                   "%.1f M edges per CPU-s)\n",
+                   names[kind], th, E / tm.wall * 1e-6, tm.wall, tm.cpu, E / tm.cpu * 1e-6);
         }
     }
     free(X);
