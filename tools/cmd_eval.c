@@ -94,7 +94,8 @@ int cmd_eval(int argc, char **argv) {
         }
         m.split = spec;
     } else if (so.seed_given) {
-        m.split.seed = so.seed;
+        fprintf(stderr, "reelgraph %s: note: --seed without --split/--test-file is ignored; the "
+                "model's own split (and seed) is used\n", CMD);
     }
     if ((rc = rg_snapshot_load(&full, graph_path)) != RG_SUCCESS) {
         code = cli_fail(CMD, rc);

@@ -75,7 +75,7 @@ static double rg_i_sgd_block(rg_mf_rating_t *r, int64_t n, float *P, float *Q, f
                              float *bm, int D, float mu, float lr, float reg) {
     double sse = 0.0;
     for (int64_t i = 0; i < n; i++) {
-        float *p = P + (size_t) r[i].u * D, *q = Q + (size_t) r[i].m * D;
+        float *restrict p = P + (size_t) r[i].u * D, *restrict q = Q + (size_t) r[i].m * D;
         float e = r[i].r - (mu + bu[r[i].u] + bm[r[i].m] + rg_i_dot(p, q, D));
         sse += (double) e * e;
         bu[r[i].u] += lr * (e - reg * bu[r[i].u]);
