@@ -8,6 +8,8 @@
 #ifndef REELGRAPH_ERROR_H
 #define REELGRAPH_ERROR_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
