@@ -8,12 +8,14 @@
  * systems", the LIBMF scheduler): users and movies are shuffled (seeded) and cut into nb = T + 1
  * bins each, giving nb x nb blocks of ratings.  Two blocks that share neither a user bin nor a
  * movie bin touch disjoint rows of every tensor, so T threads can update them at once without
- * locks.  A scheduler hands each idle thread a block whose bins are both free, preferring the
- * blocks updated least so far (ties broken by a seeded RNG); an epoch hands out nb * nb blocks.
- * With T threads and T + 1 bins a free block always exists, so no thread waits.  Each block
- * shuffles its ratings before a pass from its own RNG stream rg_rng_mix(seed, epoch, block).
- * With one thread the run is bit-reproducible for a seed; with more, the order in which blocks
- * that share a bin run depends on timing, so results agree only statistically.
+ * locks.  A scheduler hands each idle thread a block whose bins are both free, chosen at random
+ * (seeded) among the blocks not yet updated in this epoch, so an epoch is exactly one pass over
+ * every rating (LIBMF instead favours the least-updated blocks and lets an epoch repeat some).
+ * With T + 1 bins a free block exists until the last few blocks of an epoch, where a thread may
+ * briefly wait.  Each block shuffles its ratings before a pass from its own RNG stream
+ * rg_rng_mix(seed, epoch, block).  With one thread the run is bit-reproducible for a seed; with
+ * more, the order in which blocks that share a bin run depends on timing, so results agree only
+ * statistically.
  *
  * The learning rate decays as lr / (1 + RG_MF_LR_DECAY * epoch).
  *
@@ -45,7 +47,7 @@ typedef struct {
     int nt, nb;               /* threads, bins per side */
     rg_mf_rating_t *ratings;  /* (E) grouped by block */
     int64_t *blk_ptr;         /* (nb*nb + 1) */
-    int64_t *count;           /* (nb*nb) times each block was updated */
+    uint8_t *done;            /* (nb*nb) block already updated in this epoch */
     double *blk_sse;          /* (nb*nb) squared error of the block's last pass */
     uint8_t *busy_u, *busy_m; /* (nb) bins in use */
     rg_rng_t sched;           /* the scheduler's tie-breaking stream */
@@ -107,7 +109,7 @@ static void rg_mf_release(rg_model_t *m) {
     }
     free(w->ratings);
     free(w->blk_ptr);
-    free(w->count);
+    free(w->done);
     free(w->blk_sse);
     free(w->busy_u);
     free(w->busy_m);
@@ -179,14 +181,14 @@ static rg_error_t rg_mf_init(rg_model_t *m, const rg_graph_t *train) {
     int64_t E = train->n_ratings;
     w->ratings = rg_malloc((size_t) (E > 0 ? E : 1) * sizeof *w->ratings);
     w->blk_ptr = rg_calloc((size_t) nblk + 1, sizeof *w->blk_ptr);
-    w->count = rg_calloc((size_t) nblk, sizeof *w->count);
+    w->done = rg_calloc((size_t) nblk, sizeof *w->done);
     w->blk_sse = rg_calloc((size_t) nblk, sizeof *w->blk_sse);
     w->busy_u = rg_calloc((size_t) nb, 1);
     w->busy_m = rg_calloc((size_t) nb, 1);
     ubin = rg_malloc((size_t) (m->n_users > 0 ? m->n_users : 1) * sizeof *ubin);
     mbin = rg_malloc((size_t) (m->n_movies > 0 ? m->n_movies : 1) * sizeof *mbin);
     fill = rg_calloc((size_t) nblk, sizeof *fill);
-    if (!w->ratings || !w->blk_ptr || !w->count || !w->blk_sse || !w->busy_u || !w->busy_m ||
+    if (!w->ratings || !w->blk_ptr || !w->done || !w->blk_sse || !w->busy_u || !w->busy_m ||
         !ubin || !mbin || !fill) {
         RG_FAIL(RG_ENOMEM, "mf: cannot allocate the blocked matrix of %lld ratings",
                 (long long) E);
@@ -224,31 +226,27 @@ cleanup:
 
 /* ---- training ---- */
 
-/* Under the scheduler lock: a free block with the fewest updates (seeded tie-break), marked
- * busy; -1 when every remaining candidate shares a bin with a running block. */
+/* Under the scheduler lock: a block not yet updated in this epoch whose user bin and movie bin
+ * are both free, chosen uniformly by the seeded scheduler stream and marked busy; -1 when every
+ * remaining block shares a bin with a running one (the caller yields and asks again). */
 static int rg_i_pick_block(rg_mf_impl_t *w) {
-    int nb = w->nb, best = -1, n_best = 0;
+    int nb = w->nb, pick = -1, n_free = 0;
     for (int b = 0; b < nb * nb; b++) {
-        if (w->busy_u[b / nb] || w->busy_m[b % nb]) {
+        if (w->done[b] || w->busy_u[b / nb] || w->busy_m[b % nb]) {
             continue;
         }
-        if (best < 0 || w->count[b] < w->count[best]) {
-            best = b;
-            n_best = 1;
-        } else if (w->count[b] == w->count[best]) {
-            /* reservoir choice among equals: each tied block is kept with probability 1/n */
-            n_best++;
-            if (rg_rng_below(&w->sched, (uint64_t) n_best) == 0) {
-                best = b;
-            }
+        /* reservoir sampling: the i-th candidate replaces the pick with probability 1/i */
+        n_free++;
+        if (rg_rng_below(&w->sched, (uint64_t) n_free) == 0) {
+            pick = b;
         }
     }
-    if (best >= 0) {
-        w->busy_u[best / nb] = 1;
-        w->busy_m[best % nb] = 1;
-        w->count[best]++;
+    if (pick >= 0) {
+        w->busy_u[pick / nb] = 1;
+        w->busy_m[pick % nb] = 1;
+        w->done[pick] = 1;
     }
-    return best;
+    return pick;
 }
 
 static rg_error_t rg_mf_epoch(rg_model_t *m, const rg_graph_t *train, int epoch, double *loss) {
@@ -264,6 +262,7 @@ static rg_error_t rg_mf_epoch(rg_model_t *m, const rg_graph_t *train, int epoch,
     int handed = 0;
     for (int b = 0; b < nblk; b++) {
         w->blk_sse[b] = 0.0;
+        w->done[b] = 0;
     }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(w->nt)
@@ -286,7 +285,7 @@ static rg_error_t rg_mf_epoch(rg_model_t *m, const rg_graph_t *train, int epoch,
                 break;
             }
             if (b < 0) {
-                sched_yield(); /* cannot happen with nb = T + 1; kept for safety */
+                sched_yield(); /* the last blocks of an epoch can all conflict with running ones */
                 continue;
             }
             rg_rng_t r;
@@ -296,7 +295,7 @@ static rg_error_t rg_mf_epoch(rg_model_t *m, const rg_graph_t *train, int epoch,
             int64_t n = w->blk_ptr[b + 1] - w->blk_ptr[b];
             rg_mf_rating_t *rb = w->ratings + w->blk_ptr[b];
             rg_i_shuffle_ratings(&r, rb, n);
-            w->blk_sse[b] += rg_i_sgd_block(rb, n, P, Q, bu, bm, D, mu, lr, reg);
+            w->blk_sse[b] = rg_i_sgd_block(rb, n, P, Q, bu, bm, D, mu, lr, reg);
 #ifdef _OPENMP
 #pragma omp critical(rg_mf_scheduler)
 #endif
