@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "reelgraph/model.h"
+#include "reelgraph/nn.h"
 #include "reelgraph/rng.h"
 
 /* Training state: the visiting order of the edges and the user of each edge. */
@@ -40,39 +41,49 @@ static void bpr_release(rg_model_t *m) {
     m->impl = NULL;
 }
 
-/* -log sigmoid(x) = log(1 + exp(-x)), computed without overflow for either sign. */
-static double bpr_softplus_neg(double x) {
-    return x > 0.0 ? log1p(exp(-x)) : -x + log1p(exp(x));
+/* The BPR loss of one triple through nn.h: softplus(-(s_pos - s_neg)); *g receives the weight
+ * sigmoid(-(s_pos - s_neg)) = -dloss/ds_pos of the gradient step. */
+static double bpr_loss(float s_pos, float s_neg, float *g) {
+    float dpos = 0.0f, dneg = 0.0f;
+    double loss = rg_loss_bpr(&dpos, &dneg, &s_pos, &s_neg, 1, 1.0);
+    *g = -dpos;
+    return loss;
 }
 
-/* sigmoid(-x), the gradient weight of the BPR loss. */
-static float bpr_sigmoid_neg(float x) {
-    return x >= 0.0f ? expf(-x) / (1.0f + expf(-x)) : 1.0f / (1.0f + expf(x));
+/* One SGD step on the triple (p, q_i, q_j, b_i, b_j), i != j.  Returns the loss before the
+ * step.  D = dimension.  The rows are distinct, hence restrict (the loop vectorises). */
+static double bpr_step(float *restrict p, float *restrict qi, float *restrict qj, float *bi,
+                       float *bj, int D, float lr, float reg) {
+    float s_pos = *bi, s_neg = *bj, g;
+    for (int d = 0; d < D; d++) {
+        s_pos += p[d] * qi[d];
+        s_neg += p[d] * qj[d];
+    }
+    double loss = bpr_loss(s_pos, s_neg, &g);
+    /* forward was: s = b + p . q; dloss/dp = -g (q_i - q_j), dloss/dq_i = -g p, dq_j = g p */
+    for (int d = 0; d < D; d++) {
+        float pd = p[d], qid = qi[d], qjd = qj[d];
+        p[d] = pd + lr * (g * (qid - qjd) - reg * pd);
+        qi[d] = qid + lr * (g * pd - reg * qid);
+        qj[d] = qjd + lr * (-g * pd - reg * qjd);
+    }
+    *bi += lr * (g - reg * *bi);
+    *bj += lr * (-g - reg * *bj);
+    return loss;
 }
 
-/* One SGD step on the triple (p, q_i, q_j, b_i, b_j).  When q_i / q_j / b_* are NULL (fold-in)
- * only p moves.  Returns the loss of the triple before the step.  D = dimension. */
-static double bpr_step(float *p, float *qi, float *qj, float *bi, float *bj, const float *qi_c,
-                       const float *qj_c, float bi_c, float bj_c, int D, float lr, float reg) {
-    float x = bi_c - bj_c;
+/* The fold-in step: only the user's factors p move, the movie side is fixed. */
+static void bpr_user_step(float *restrict p, const float *restrict qi, const float *restrict qj,
+                          float bi, float bj, int D, float lr, float reg) {
+    float s_pos = bi, s_neg = bj, g;
     for (int d = 0; d < D; d++) {
-        x += p[d] * (qi_c[d] - qj_c[d]);
+        s_pos += p[d] * qi[d];
+        s_neg += p[d] * qj[d];
     }
-    /* forward was: loss = -log sigmoid(x); dloss/dx = -sigmoid(-x) */
-    float g = bpr_sigmoid_neg(x);
+    bpr_loss(s_pos, s_neg, &g);
     for (int d = 0; d < D; d++) {
-        float pd = p[d];
-        p[d] += lr * (g * (qi_c[d] - qj_c[d]) - reg * pd);
-        if (qi != NULL) {
-            qi[d] += lr * (g * pd - reg * qi[d]);
-            qj[d] += lr * (-g * pd - reg * qj[d]);
-        }
+        p[d] += lr * (g * (qi[d] - qj[d]) - reg * p[d]);
     }
-    if (bi != NULL) {
-        *bi += lr * (g - reg * *bi);
-        *bj += lr * (-g - reg * *bj);
-    }
-    return bpr_softplus_neg((double) x);
 }
 
 /* A movie u did not rate in g, uniformly; -1 when u rated every movie. */
@@ -192,8 +203,7 @@ static rg_error_t bpr_epoch(rg_model_t *m, const rg_graph_t *train, int epoch, d
                 break;
             }
             float *p = P + (size_t) u * D, *qi = Q + (size_t) i * D, *qj = Q + (size_t) j * D;
-            total += bpr_step(p, qi, qj, B + i, B + j, qi, qj, B[i], B[j], D, m->hp.lr,
-                              m->hp.reg);
+            total += bpr_step(p, qi, qj, B + i, B + j, D, m->hp.lr, m->hp.reg);
             n++;
         }
     }
@@ -228,11 +238,12 @@ static rg_error_t bpr_val_loss(const rg_model_t *m, const rg_graph_t *fit, int64
             j = bpr_sample_negative(fit, u, &r);
         } while (j == i);
         const float *p = P + (size_t) u * D, *qi = Q + (size_t) i * D, *qj = Q + (size_t) j * D;
-        float x = B[i] - B[j];
+        float s_pos = B[i], s_neg = B[j], g;
         for (int d = 0; d < D; d++) {
-            x += p[d] * (qi[d] - qj[d]);
+            s_pos += p[d] * qi[d];
+            s_neg += p[d] * qj[d];
         }
-        total += bpr_softplus_neg((double) x);
+        total += bpr_loss(s_pos, s_neg, &g);
         count++;
     }
     *loss = count > 0 ? total / (double) count : NAN;
@@ -312,8 +323,8 @@ static rg_error_t bpr_fold_in(const rg_model_t *m, const rg_graph_t *train, int6
                     seen = movies[c] == j;
                 }
             } while (seen);
-            bpr_step(p, NULL, NULL, NULL, NULL, Q + (size_t) i * D, Q + (size_t) j * D, B[i],
-                     B[j], D, m->hp.lr, m->hp.reg);
+            bpr_user_step(p, Q + (size_t) i * D, Q + (size_t) j * D, B[i], B[j], D, m->hp.lr,
+                          m->hp.reg);
         }
     }
     bpr_scores(m, p, out);

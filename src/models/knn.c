@@ -24,7 +24,7 @@
  * Hyper-parameters (defaults): k neighbours per prediction (40); dim = stored list length L
  * (500: neighbours are searched among the L most similar rows only); shrink (100); metric
  * (knn-user "pearson-base", knn-item "adjusted-cosine"); reg (3); beta (0.3); epochs = ALS
- * sweeps (3; the lists are rebuilt after each sweep, since pearson-base depends on the biases).
+ * sweeps (3).
  *
  * Tensors: "user_bias" (U, 1), "movie_bias" (M, 1) (mu is m->global_mean), and the lists
  * "<side>_neighbors" (R, L) I32 (-1 padded) with "<side>_neighbor_sims" (R, L) F32, side "user"
@@ -74,6 +74,7 @@ typedef struct {
     int64_t fit_n;
     uint64_t fit_fingerprint;
     int sweeps;                /* ALS sweeps run on that graph */
+    int lists_built;           /* neighbour lists computed on that graph */
 } knn_state_t;
 
 /* Tensor views. */
@@ -260,6 +261,7 @@ static void knn_fit_start(knn_state_t *s, const knn_view_t *v, const rg_graph_t 
     s->fit_n = g->n_ratings;
     s->fit_fingerprint = g->fingerprint;
     s->sweeps = 0;
+    s->lists_built = 0;
 }
 
 /* Resolves the defaults, checks them and declares the tensors. */
@@ -294,8 +296,9 @@ static rg_error_t knn_init(rg_model_t *m, const rg_graph_t *train) {
     return rg_model_alloc(m);
 }
 
-/* Epoch: one ALS sweep of the biases (baseline centring), then the neighbour lists by the
- * similarity pass (they depend on the biases under pearson-base).  *loss = baseline MSE. */
+/* Epoch: one ALS sweep of the biases (baseline centring); the neighbour lists by the similarity
+ * pass after the first sweep on a graph and, for pearson-base (whose similarity depends on the
+ * biases), again after the last.  *loss = baseline MSE. */
 static rg_error_t knn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss) {
     knn_state_t *s = m->impl;
     knn_view_t v;
@@ -317,7 +320,12 @@ static rg_error_t knn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doubl
         *loss = knn_baseline_mse(&v, g);
     }
     s->sweeps++;
-    return knn_build_lists(m, s, &v, g);
+    /* lists of a bias-free similarity once per graph; pearson-base's again after the last sweep */
+    if (!s->lists_built || (s->residual && epoch == m->hp.epochs - 1)) {
+        RG_CHECK(knn_build_lists(m, s, &v, g));
+        s->lists_built = 1;
+    }
+    return RG_SUCCESS;
 }
 
 /* After training on fit, attach(train) refits on all the training ratings with the same number
@@ -348,6 +356,7 @@ static rg_error_t knn_attach(rg_model_t *m, const rg_graph_t *train) {
         }
         s->sweeps = sweeps;
         RG_CHECK(knn_build_lists(m, s, &v, train));
+        s->lists_built = 1;
     }
     return RG_SUCCESS;
 }
