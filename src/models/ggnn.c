@@ -136,6 +136,7 @@ static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
 static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const float *hs,
                               const int32_t *h_ids, const float *es, const int32_t *e_ids,
                               int64_t n, int D, int H, int nt) {
+    nt = rg_i_gnn_threads(nt, (double) n * 3 * D);
     (void) nt;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
@@ -161,6 +162,7 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
                                const float *ds, const float *hs, const int32_t *h_ids,
                                const float *es, const int32_t *e_ids, int64_t n, int D, int H,
                                int nt) {
+    nt = rg_i_gnn_threads(nt, (double) n * 2 * D);
     (void) nt;
     size_t nH = (size_t) n * (size_t) H;
     /* forward was: s = o w2^T + b2 */
@@ -234,7 +236,8 @@ static void ggnn_state_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, flo
                                float *scale, float *hs, float *cache, size_t cache_stride,
                                int64_t n, int D, int T, int nt) {
     size_t nD = (size_t) n * (size_t) D;
-    rg_mp_aggregate_forward(a, scale, NULL, p->movie_emb, csr, D, RG_AGG_WMEAN, nt);
+    rg_mp_aggregate_forward(a, scale, NULL, p->movie_emb, csr, D, RG_AGG_WMEAN,
+                            rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
     for (int t = 1; t <= T; t++) {
         rg_gru_cell_forward(hs + (size_t) t * nD, cache + (size_t) (t - 1) * cache_stride, a,
                             hs + (size_t) (t - 1) * nD, p->wx, p->wh, p->bx, p->bh, (int) n, D,
@@ -483,7 +486,7 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) 
     rg_embedding_backward(g.user_emb, t->dh, t->unit_user, (int) nu, D);
     /* forward was: a = wmean over the message CSR of movie_emb */
     rg_mp_aggregate_backward(g.movie_emb, t->da, t->scale, NULL, &csr, NULL, D, RG_AGG_WMEAN,
-                             nt);
+                             rg_i_gnn_threads(nt, (double) t->msg_ptr[nu] * D));
 
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
@@ -546,11 +549,12 @@ static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch);
     double sse = 0.0;
     int64_t pos = 0, n_seen = 0;
+    float lr = rg_i_gnn_lr(m, epoch);
     while (pos < n_units) {
         int64_t ne = 0;
         int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
         sse += ggnn_batch_grad(t, m, nu, ne) * (double) ne;
-        rg_i_gnn_opt_step(&t->opt, m, m->hp.lr);
+        rg_i_gnn_opt_step(&t->opt, m, lr);
         n_seen += ne;
     }
     *loss = n_seen > 0 ? sse / (double) n_seen : 0.0;
@@ -585,7 +589,8 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     ggnn_bind(&p, m, m->params);
     float *a = t->att_mem, *h = a + UD, *scale = h + 2 * UD, *cache = scale + U;
     rg_mp_csr_t csr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
-    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN, t->nt);
+    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN,
+                            rg_i_gnn_threads(t->nt, (double) g->n_ratings * D));
     memcpy(h, p.user_emb, UD * sizeof *h);
     for (int s = 1; s <= T; s++) {
         float *cur = h + (size_t) ((s - 1) % 2) * UD, *next = h + (size_t) (s % 2) * UD;

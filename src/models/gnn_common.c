@@ -92,6 +92,15 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o) {
     memset(o, 0, sizeof *o);
 }
 
+float rg_i_gnn_lr(const rg_model_t *m, int epoch) {
+    rg_lr_schedule_t s;
+    rg_lr_schedule_init(&s, m->hp.lr);
+    s.kind = RG_LR_COSINE;
+    s.lr_min = RG_I_GNN_LR_FLOOR * m->hp.lr;
+    s.total_steps = m->hp.epochs > 1 ? m->hp.epochs - 1 : 1;
+    return rg_lr_at(&s, epoch);
+}
+
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,
                            int64_t n) {

@@ -197,7 +197,8 @@ static void sage_input_forward(const sage_view_t *p, const sage_feat_t *f, const
         bfptr[i + 1] = k;
     }
     rg_mp_csr_t csr = {bfptr, bfidx, bfw, NULL, n, f->n_rows};
-    rg_mp_aggregate_forward(fx, NULL, NULL, p->feat, &csr, D, RG_AGG_WSUM, nt);
+    rg_mp_aggregate_forward(fx, NULL, NULL, p->feat, &csr, D, RG_AGG_WSUM,
+                            rg_i_gnn_threads(nt, (double) bfptr[n] * D));
     rg_embedding_forward(x, p->emb, nodes, (int) n, D);
     for (size_t i = 0; i < (size_t) n * (size_t) D; i++) {
         x[i] += fx[i];
@@ -210,7 +211,8 @@ static void sage_layer_forward(float *out, float *c, float *a, float *scale, con
                                const rg_mp_csr_t *csr, const float *W, const float *b, int D,
                                int relu, int nt) {
     int n = (int) csr->n_dst;
-    rg_mp_aggregate_forward(a, scale, NULL, src, csr, D, RG_AGG_MEAN, nt);
+    rg_mp_aggregate_forward(a, scale, NULL, src, csr, D, RG_AGG_MEAN,
+                            rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
     rg_concat_forward(c, src, a, n, D, D);
     rg_linear_forward(out, c, W, b, n, 2 * D, D);
     if (relu) {
@@ -241,7 +243,8 @@ static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *
     rg_param_zero(da, nD);
     rg_concat_backward(dsrc, da, dc, n, D, D);
     /* forward was: a = mean over csr of src */
-    rg_mp_aggregate_backward(dsrc, da, scale, NULL, csr, NULL, D, RG_AGG_MEAN, nt);
+    rg_mp_aggregate_backward(dsrc, da, scale, NULL, csr, NULL, D, RG_AGG_MEAN,
+                             rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
 }
 
 /* ---- state ---- */
@@ -478,7 +481,8 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     /* forward was: x = emb[nodes] + feature sum */
     rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
     rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};
-    rg_mp_aggregate_backward(gr.feat, t->dX2, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM, nt);
+    rg_mp_aggregate_backward(gr.feat, t->dX2, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM,
+                             rg_i_gnn_threads(nt, (double) t->bfptr[n2] * D));
 
     int64_t nu = 0, nm = 0;
     for (int64_t i = 0; i < n2; i++) {
@@ -520,11 +524,12 @@ static rg_error_t sage_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     sage_epoch_prepare(t, m, epoch);
     double sse = 0.0;
     int64_t batch_index = 0;
+    float lr = rg_i_gnn_lr(m, epoch);
     for (int64_t e0 = 0; e0 < t->n_edges; e0 += t->B, batch_index++) {
         int64_t nb = t->n_edges - e0 < t->B ? t->n_edges - e0 : t->B;
         double l = 0.0;
         RG_CHECK(sage_batch_grad(t, m, g, epoch, batch_index, e0, nb, &l));
-        rg_i_gnn_opt_step(&t->opt, m, m->hp.lr);
+        rg_i_gnn_opt_step(&t->opt, m, lr);
         sse += l * (double) nb;
     }
     *loss = t->n_edges > 0 ? sse / (double) t->n_edges : 0.0;
@@ -582,7 +587,8 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
     rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, N, t->feat.n_rows};
-    rg_mp_aggregate_forward(fx, NULL, NULL, p.feat, &fcsr, D, RG_AGG_WSUM, t->nt);
+    rg_mp_aggregate_forward(fx, NULL, NULL, p.feat, &fcsr, D, RG_AGG_WSUM,
+                            rg_i_gnn_threads(t->nt, (double) t->feat.fptr[N] * D));
     for (size_t i = 0; i < ND; i++) {
         t->X[i] = p.emb[i] + fx[i];
     }
