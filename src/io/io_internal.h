@@ -67,11 +67,12 @@ rg_error_t rg_i_bad_line(rg_dataset_t *d, int skip_bad, const char *path, int64_
 #endif
     ;
 
-/* Reads a ratings file: delim NULL = detect ("::", tab, comma, '|', ';' or blanks); a first
- * line whose first field is not a number is a header and skipped.  Each line is user, movie,
- * rating[, timestamp] (need_ts: the timestamp is required).  Ratings must lie in
- * [d->rating_min, d->rating_max] unless both are 0. */
+/* Reads a ratings file: delim NULL = detect ("::", tab, comma, '|', ';' or blanks); with
+ * may_have_header, a first line whose first field is not a number is a header and skipped
+ * (otherwise it is a bad line like any other).  Each line is user, movie, rating[, timestamp]
+ * (need_ts: the timestamp is required).  Ratings must lie in [d->rating_min, d->rating_max]
+ * unless both are 0. */
 rg_error_t rg_i_read_ratings_file(rg_dataset_t *d, const char *path, const char *delim,
-                                  int need_ts, int skip_bad);
+                                  int need_ts, int may_have_header, int skip_bad);
 
 #endif

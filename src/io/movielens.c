@@ -367,7 +367,7 @@ static rg_error_t rg_i_read_ml100k(rg_dataset_t *d, const char *dir, int skip_ba
         RG_CHECK(rg_i_users(d, path, 0, skip_bad));
     }
     snprintf(path, sizeof path, "%s/u.data", dir);
-    return rg_i_read_ratings_file(d, path, "\t", 1, skip_bad);
+    return rg_i_read_ratings_file(d, path, "\t", 1, 0, skip_bad);
 }
 
 /* ---- ML-1M / ML-10M ---- */
@@ -464,7 +464,7 @@ static rg_error_t rg_i_read_ml1m(rg_dataset_t *d, const char *dir, int skip_bad)
         RG_CHECK(rg_i_movies(d, path, 0, skip_bad));
     }
     snprintf(path, sizeof path, "%s/ratings.dat", dir);
-    return rg_i_read_ratings_file(d, path, "::", 1, skip_bad);
+    return rg_i_read_ratings_file(d, path, "::", 1, 0, skip_bad);
 }
 
 /* ---- ml-latest / 20M / 25M / 32M ---- */
@@ -478,7 +478,7 @@ static rg_error_t rg_i_read_mllatest(rg_dataset_t *d, const char *dir, int skip_
         RG_CHECK(rg_i_movies(d, path, 1, skip_bad));
     }
     snprintf(path, sizeof path, "%s/ratings.csv", dir);
-    return rg_i_read_ratings_file(d, path, ",", 1, skip_bad);
+    return rg_i_read_ratings_file(d, path, ",", 1, 1, skip_bad);
 }
 
 /* ---- entry points ---- */
@@ -530,13 +530,13 @@ rg_error_t rg_dataset_read(rg_dataset_t *d, const char *src, const rg_read_opts_
         RG_ERROR(RG_EINVAL, "rating scale [%g, %g] is empty", (double) d->rating_min,
                  (double) d->rating_max);
     }
-    return rg_i_read_ratings_file(d, src, NULL, 0, o->skip_bad);
+    return rg_i_read_ratings_file(d, src, NULL, 0, 1, o->skip_bad);
 }
 
 rg_error_t rg_ratings_read(const char *path, rg_rating_t **out, int64_t *n) {
     rg_dataset_t d;
     rg_dataset_init(&d);
-    rg_error_t rc = rg_i_read_ratings_file(&d, path, NULL, 0, 0);
+    rg_error_t rc = rg_i_read_ratings_file(&d, path, NULL, 0, 1, 0);
     if (rc == RG_SUCCESS) {
         *out = d.ratings;
         *n = d.n_ratings;

@@ -406,7 +406,7 @@ static const char *rg_i_delim_name(const char *d) {
 }
 
 rg_error_t rg_i_read_ratings_file(rg_dataset_t *d, const char *path, const char *delim,
-                                  int need_ts, int skip_bad) {
+                                  int need_ts, int may_have_header, int skip_bad) {
     rg_error_t rc = RG_SUCCESS;
     rg_i_lines_t L;
     char dl[3] = {0, 0, 0};
@@ -438,7 +438,7 @@ rg_error_t rg_i_read_ratings_file(rg_dataset_t *d, const char *path, const char 
         rg_rating_t r;
         if (first) {
             first = 0;
-            if (rg_i_parse_i64(f[0].s, f[0].e, &r.user) != 0) {
+            if (may_have_header && rg_i_parse_i64(f[0].s, f[0].e, &r.user) != 0) {
                 continue; /* a header line */
             }
         }

@@ -173,6 +173,11 @@ static const bad_case_t bad_cases[] = {
      "movie id 'q' is not an integer"},
     {"ratings.dat", "1::2::abc::4\n", RG_FORMAT_ML1M, RG_EFORMAT, "ratings.dat:1:",
      "rating 'abc' is not a number"},
+    /* no header in "::" or u.data files: a bad first line is an error, not a header */
+    {"ratings.dat", "x::2::3::4\n1::2::3::4\n", RG_FORMAT_ML1M, RG_EFORMAT, "ratings.dat:1:",
+     "user id 'x' is not an integer"},
+    {"u.data", "user\titem\trating\tts\n1\t2\t3\t4\n", RG_FORMAT_ML100K, RG_EFORMAT,
+     "u.data:1:", "user id 'user' is not an integer"},
     /* without users.dat the "::" layout is ML-10M: half stars 0.5..5 */
     {"ratings.dat", "1::2::3::4\n1::3::6::5\n", RG_FORMAT_ML1M, RG_EFORMAT, "ratings.dat:2:",
      "rating 6 is outside the scale [0.5, 5]"},
