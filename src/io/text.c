@@ -186,7 +186,7 @@ int rg_i_split_csv(const char *s, const char *e, char delim, rg_i_field_t *f, in
                 *w++ = *p++;
             }
             fe = w;
-            while (p < e && *p != delim) { /* text after the closing quote: keep it */
+            while (p < e && *p != delim) { /* text after the closing quote is ignored */
                 p++;
             }
         } else {
