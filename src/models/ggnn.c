@@ -4,8 +4,10 @@
  * Shape letters: U users, M movies, D = hp.dim (embedding and hidden size), H = D (decoder
  * hidden layer), T = hp.steps (message-passing rounds), S = hp.fanout[0] (message cap).
  *
- *   a_u   = sum_m r_um e_m / sum_m r_um       rating-weighted mean of u's movies' embeddings
- *                                             (a uniform sample of S of them when deg(u) > S)
+ *   a_u   = [mean_m e_m | mean_m (r_um - mu) e_m]   (2D) the plain and the rating-weighted
+ *                                             (centred weights, see gnn_common.h) means of u's
+ *                                             movies' embeddings (a uniform sample of S of them
+ *                                             when deg(u) > S)
  *   h_u^0 = p_u                               the user's own embedding
  *   h_u^t = GRU(a_u, h_u^{t-1}),  t = 1..T    one GRU cell, weights shared by all rounds
  *   z     = [h_u^T | e_m | h_u^T * e_m]       (3D) concatenation (+ their elementwise product,
@@ -28,7 +30,7 @@
  * is also what keeps its value (the label, through the rating weight) from leaking into the
  * prediction; at prediction time the state is computed from all training ratings (attach).
  *
- * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,D),
+ * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
  * mlp_b2 (1,1).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
@@ -72,7 +74,7 @@ typedef struct {
     int attached;
     float *user_state;   /* (U,D) h^T from all training ratings */
     float *user_mean;    /* (D) mean user embedding: h^0 of a folded-in user */
-    float *att_mem;      /* attach scratch: a (U,D), scale (U), h (2,U,D), cache (U,6D) */
+    float *att_mem;      /* attach scratch, see ggnn_attach */
     /* training state (init) */
     int training;
     rg_i_gnn_opt_t opt;
@@ -86,7 +88,10 @@ typedef struct {
     float *msg_w;        /* (cap_msgs) its rating */
     int32_t *edge_unit, *edge_user, *edge_movie; /* (cap_edges) */
     float *edge_r, *pred, *dpred;                /* (cap_edges) */
-    float *a, *scale, *hs, *cache, *dh, *dh_prev, *da, *dpre; /* per unit, see ggnn_ws_floats */
+    float *wc;           /* (cap_msgs) centred message weights */
+    /* per unit: x (2D) = [a0 | a1], scale, hs (T+1 rounds), cache (T rounds of 6D), the
+     * gradients dh, dh_prev, dx (2D), da0, da1 and GRU scratch dpre (6D) */
+    float *a0, *a1, *x, *scale, *hs, *cache, *dh, *dh_prev, *dx, *da0, *da1, *dpre;
     ggnn_head_ws_t head;
     float *ws_mem;
 } ggnn_t;
@@ -114,7 +119,7 @@ static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
         int64_t rows, cols;
     } want[] = {{"user_emb", m->n_users, D},  {"movie_emb", m->n_movies, D},
                 {"user_bias", m->n_users, 1}, {"movie_bias", m->n_movies, 1},
-                {"gru_wx", 3 * D, D},         {"gru_wh", 3 * D, D},
+                {"gru_wx", 3 * D, 2 * D},     {"gru_wh", 3 * D, D},
                 {"gru_bx", 3 * D, 1},         {"gru_bh", 3 * D, 1},
                 {"mlp_w1", H, 3 * D},         {"mlp_b1", H, 1},
                 {"mlp_w2", 1, H},             {"mlp_b2", 1, 1}};
@@ -230,18 +235,49 @@ static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, i
 
 /* ---- the user state: aggregation + T GRU rounds ---- */
 
-/* hs (T+1, n, D): hs[0] must hold h^0; fills a (n,D), scale (n), hs[1..T], cache (T, n, 6D)
- * (cache_stride 0: one (n,6D) buffer reused by every round, enough when no backward follows). */
-static void ggnn_state_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, float *a,
-                               float *scale, float *hs, float *cache, size_t cache_stride,
-                               int64_t n, int D, int T, int nt) {
+/* ---- the user state: messages + T GRU rounds ---- */
+
+/* x (n, 2D) = [mean_j e_j | sum_j wc_j e_j] over the message CSR `csr` (its w = the ratings);
+ * fills wc (nnz) with the centred weights, scale (n) and a0, a1 (n, D) for the backward. */
+static void ggnn_messages_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, float mu,
+                                  float *wc, float *scale, float *a0, float *a1, float *x, int D,
+                                  int nt) {
+    int64_t n = csr->n_dst;
+    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
+    rg_mp_csr_t cr = {csr->ptr, csr->idx, wc, NULL, n, csr->n_src};
+    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
+    rg_i_gnn_centred_weights(wc, csr->ptr, n, csr->w, csr->eid, mu);
+    rg_mp_aggregate_forward(a0, scale, NULL, p->movie_emb, &cm, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_forward(a1, NULL, NULL, p->movie_emb, &cr, D, RG_AGG_WSUM, nt_agg);
+    rg_concat_forward(x, a0, a1, (int) n, D, D);
+}
+
+/* Accumulates dmovie_emb from dx (n, 2D); da0, da1 (n, D) are scratch. */
+static void ggnn_messages_backward(float *dmovie_emb, const float *dx, float *da0, float *da1,
+                                   const rg_mp_csr_t *csr, const float *wc, const float *scale,
+                                   int D, int nt) {
+    int64_t n = csr->n_dst;
+    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
+    rg_mp_csr_t cr = {csr->ptr, csr->idx, wc, NULL, n, csr->n_src};
+    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
+    rg_param_zero(da0, (size_t) n * (size_t) D);
+    rg_param_zero(da1, (size_t) n * (size_t) D);
+    /* forward was: x = [a0 | a1] */
+    rg_concat_backward(da0, da1, dx, (int) n, D, D);
+    /* forward was: a0 = mean, a1 = centred-weight sum over the CSR of movie_emb */
+    rg_mp_aggregate_backward(dmovie_emb, da0, scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_backward(dmovie_emb, da1, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
+}
+
+/* T GRU rounds from x (n, 2D): hs (T+1, n, D) with hs[0] = h^0 given; cache (T, n, 6D) with
+ * stride cache_stride (0: one buffer reused by every round, when no backward follows). */
+static void ggnn_rounds_forward(const ggnn_view_t *p, const float *x, float *hs, float *cache,
+                                size_t cache_stride, int64_t n, int D, int T) {
     size_t nD = (size_t) n * (size_t) D;
-    rg_mp_aggregate_forward(a, scale, NULL, p->movie_emb, csr, D, RG_AGG_WMEAN,
-                            rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
     for (int t = 1; t <= T; t++) {
-        rg_gru_cell_forward(hs + (size_t) t * nD, cache + (size_t) (t - 1) * cache_stride, a,
-                            hs + (size_t) (t - 1) * nD, p->wx, p->wh, p->bx, p->bh, (int) n, D,
-                            D);
+        rg_gru_cell_forward(hs + (size_t) t * nD, cache + (size_t) (t - 1) * cache_stride, x,
+                            hs + (size_t) (t - 1) * nD, p->wx, p->wh, p->bx, p->bh, (int) n,
+                            2 * D, D);
     }
 }
 
@@ -316,10 +352,10 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     t->pred = rg_malloc(ne * sizeof *t->pred);
     t->dpred = rg_malloc(ne * sizeof *t->dpred);
     size_t nD = nu * (size_t) D;
-    size_t n_floats = nD /* a */ + nu /* scale */ + (size_t) (T + 1) * nD /* hs */ +
-                      (size_t) T * nu * 6 * (size_t) D /* cache */ + 3 * nD /* dh dh_prev da */ +
-                      nu * 6 * (size_t) D /* dpre */ + ggnn_head_carve(&t->head, NULL,
-                                                                      t->cap_edges, D, H);
+    size_t n_floats = (size_t) t->cap_msgs /* wc */ + 4 * nD /* a0 a1 x */ + nu /* scale */ +
+                      (size_t) (T + 1) * nD /* hs */ + (size_t) T * nu * 6 * (size_t) D /* cache */
+                      + 6 * nD /* dh dh_prev dx da0 da1 */ + nu * 6 * (size_t) D /* dpre */ +
+                      ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
         !t->edge_unit || !t->edge_user || !t->edge_movie || !t->edge_r || !t->pred ||
@@ -328,8 +364,14 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
                  n_floats);
     }
     float *w = t->ws_mem;
-    t->a = w;
+    t->wc = w;
+    w += t->cap_msgs;
+    t->a0 = w;
     w += nD;
+    t->a1 = w;
+    w += nD;
+    t->x = w;
+    w += 2 * nD;
     t->scale = w;
     w += nu;
     t->hs = w;
@@ -340,7 +382,11 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     w += nD;
     t->dh_prev = w;
     w += nD;
-    t->da = w;
+    t->dx = w;
+    w += 2 * nD;
+    t->da0 = w;
+    w += nD;
+    t->da1 = w;
     w += nD;
     t->dpre = w;
     w += nu * 6 * (size_t) D;
@@ -372,7 +418,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     RG_CHECK(rg_model_declare(m, "movie_emb", RG_DTYPE_F32, m->n_movies, D));
     RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
     RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
-    RG_CHECK(rg_model_declare(m, "gru_wx", RG_DTYPE_F32, 3 * D, D));
+    RG_CHECK(rg_model_declare(m, "gru_wx", RG_DTYPE_F32, 3 * D, 2 * D));
     RG_CHECK(rg_model_declare(m, "gru_wh", RG_DTYPE_F32, 3 * D, D));
     RG_CHECK(rg_model_declare(m, "gru_bx", RG_DTYPE_F32, 3 * D, 1));
     RG_CHECK(rg_model_declare(m, "gru_bh", RG_DTYPE_F32, 3 * D, 1));
@@ -388,7 +434,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_rng_init(&r, rg_rng_mix(hp->seed, 0));
     rg_param_init_uniform(p.user_emb, (size_t) (m->n_users * D), RG_GGNN_INIT_STD, &r);
     rg_param_init_uniform(p.movie_emb, (size_t) (m->n_movies * D), RG_GGNN_INIT_STD, &r);
-    rg_param_init_xavier(p.wx, (size_t) (3 * D * D), (int) D, (int) D, &r);
+    rg_param_init_xavier(p.wx, (size_t) (3 * D * 2 * D), (int) (2 * D), (int) D, &r);
     rg_param_init_xavier(p.wh, (size_t) (3 * D * D), (int) D, (int) D, &r);
     rg_param_init_he(p.w1, (size_t) (H * 3 * D), (int) (3 * D), &r);
     rg_param_init_xavier(p.w2, (size_t) H, (int) H, 1, &r);
@@ -455,7 +501,9 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) 
 
     /* ---- forward ---- */
     rg_embedding_forward(t->hs, p.user_emb, t->unit_user, (int) nu, D);
-    ggnn_state_forward(&p, &csr, t->a, t->scale, t->hs, t->cache, cache_stride, nu, D, T, nt);
+    ggnn_messages_forward(&p, &csr, (float) m->global_mean, t->wc, t->scale, t->a0, t->a1, t->x, D,
+                          nt);
+    ggnn_rounds_forward(&p, t->x, t->hs, t->cache, cache_stride, nu, D, T);
     const float *hT = t->hs + (size_t) T * nD;
     ggnn_head_forward(&p, &t->head, hT, t->edge_unit, p.movie_emb, t->edge_movie, ne, D, H, nt);
     rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
@@ -471,22 +519,21 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) 
     /* forward was: row k of z read hT[edge_unit[k]] */
     rg_param_zero(t->dh, nD);
     rg_embedding_backward(t->dh, t->head.dhrow, t->edge_unit, (int) ne, D);
-    rg_param_zero(t->da, nD);
+    rg_param_zero(t->dx, 2 * nD);
     for (int s = T; s >= 1; s--) {
         /* forward was: hs[s] = GRU(a, hs[s-1]) */
         rg_param_zero(t->dh_prev, nD);
-        rg_gru_cell_backward(t->da, t->dh_prev, g.wx, g.wh, g.bx, g.bh, t->dh, t->a,
+        rg_gru_cell_backward(t->dx, t->dh_prev, g.wx, g.wh, g.bx, g.bh, t->dh, t->x,
                              t->hs + (size_t) (s - 1) * nD, t->cache + (size_t) (s - 1) * cache_stride,
-                             p.wx, p.wh, t->dpre, (int) nu, D, D);
+                             p.wx, p.wh, t->dpre, (int) nu, 2 * D, D);
         float *swap = t->dh;
         t->dh = t->dh_prev;
         t->dh_prev = swap;
     }
     /* forward was: hs[0] = user_emb[unit_user] */
     rg_embedding_backward(g.user_emb, t->dh, t->unit_user, (int) nu, D);
-    /* forward was: a = wmean over the message CSR of movie_emb */
-    rg_mp_aggregate_backward(g.movie_emb, t->da, t->scale, NULL, &csr, NULL, D, RG_AGG_WMEAN,
-                             rg_i_gnn_threads(nt, (double) t->msg_ptr[nu] * D));
+    /* forward was: x = messages over the CSR of movie_emb */
+    ggnn_messages_backward(g.movie_emb, t->dx, t->da0, t->da1, &csr, t->wc, t->scale, D, nt);
 
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
@@ -576,27 +623,31 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     }
     RG_CHECK(ggnn_get_impl(m, &t));
     int D = t->D, T = t->T;
-    size_t U = (size_t) m->n_users, UD = U * (size_t) D;
-    if (t->att_mem == NULL) {
+    size_t U = (size_t) m->n_users, UD = U * (size_t) D, E = (size_t) g->n_ratings;
+    if (t->user_state == NULL) {
         t->user_state = rg_malloc((UD > 0 ? UD : 1) * sizeof *t->user_state);
         t->user_mean = rg_malloc((size_t) D * sizeof *t->user_mean);
-        t->att_mem = rg_malloc((3 * UD + U + U * 6 * (size_t) D + 1) * sizeof *t->att_mem);
-        if (!t->user_state || !t->user_mean || !t->att_mem) {
+        if (!t->user_state || !t->user_mean) {
             RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the prediction state of %zu users", U);
         }
     }
+    /* scratch, sized by this graph's ratings: a0 a1 (U,D), x (U,2D), scale (U), wc (E),
+     * hs (T+1, U, D), cache (U, 6D) */
+    free(t->att_mem);
+    size_t n_floats = 4 * UD + U + E + (size_t) (T + 1) * UD + 6 * UD + 1;
+    t->att_mem = rg_malloc(n_floats * sizeof *t->att_mem);
+    if (t->att_mem == NULL) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate %zu floats of inference scratch", n_floats);
+    }
     ggnn_view_t p;
     ggnn_bind(&p, m, m->params);
-    float *a = t->att_mem, *h = a + UD, *scale = h + 2 * UD, *cache = scale + U;
+    float *a0 = t->att_mem, *a1 = a0 + UD, *x = a1 + UD, *scale = x + 2 * UD, *wc = scale + U;
+    float *hs = wc + E, *cache = hs + (size_t) (T + 1) * UD;
     rg_mp_csr_t csr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
-    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN,
-                            rg_i_gnn_threads(t->nt, (double) g->n_ratings * D));
-    memcpy(h, p.user_emb, UD * sizeof *h);
-    for (int s = 1; s <= T; s++) {
-        float *cur = h + (size_t) ((s - 1) % 2) * UD, *next = h + (size_t) (s % 2) * UD;
-        rg_gru_cell_forward(next, cache, a, cur, p.wx, p.wh, p.bx, p.bh, (int) U, D, D);
-    }
-    memcpy(t->user_state, h + (size_t) (T % 2) * UD, UD * sizeof *h);
+    ggnn_messages_forward(&p, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, t->nt);
+    memcpy(hs, p.user_emb, UD * sizeof *hs);
+    ggnn_rounds_forward(&p, x, hs, cache, 0, (int64_t) U, D, T);
+    memcpy(t->user_state, hs + (size_t) T * UD, UD * sizeof *hs);
     for (int i = 0; i < D; i++) {
         double s = 0.0;
         for (size_t u = 0; u < U; u++) {
@@ -692,7 +743,7 @@ static rg_error_t ggnn_score(const rg_model_t *m, const rg_graph_t *g, int32_t u
     return ggnn_score_state(m, t->user_state + (size_t) u * (size_t) t->D, u, out);
 }
 
-/* A new user: a = rating-weighted mean of the given movies, h^0 = the mean user embedding,
+/* A new user: messages from the given movies and ratings, h^0 = the mean user embedding,
  * T GRU rounds, user bias 0.  O(n D + T D^2 + M D H). */
 static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
                                const int32_t *movies, const float *ratings, float *out) {
@@ -711,20 +762,20 @@ static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     int D = t->D;
     ggnn_view_t p;
     ggnn_bind(&p, m, m->params);
-    float *mem = rg_malloc((size_t) (3 * D + 6 * D + 1) * sizeof *mem);
+    /* a0 a1 (D), x (2D), scale (1), wc (n), hs (T+1, D), cache (6D) */
+    size_t n_floats = (size_t) (4 * D + 1 + n + (t->T + 1) * D + 6 * D);
+    float *mem = rg_malloc(n_floats * sizeof *mem);
     if (mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the fold-in state");
     }
-    float *a = mem, *h = a + D, *scale = h + 2 * D, *cache = scale + 1;
+    float *a0 = mem, *a1 = a0 + D, *x = a1 + D, *scale = x + 2 * D, *wc = scale + 1;
+    float *hs = wc + n, *cache = hs + (size_t) (t->T + 1) * (size_t) D;
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, movies, ratings, NULL, 1, m->n_movies};
-    rg_mp_aggregate_forward(a, scale, NULL, p.movie_emb, &csr, D, RG_AGG_WMEAN, 1);
-    memcpy(h, t->user_mean, (size_t) D * sizeof *h);
-    for (int s = 1; s <= t->T; s++) {
-        float *cur = h + ((s - 1) % 2) * D, *next = h + (s % 2) * D;
-        rg_gru_cell_forward(next, cache, a, cur, p.wx, p.wh, p.bx, p.bh, 1, D, D);
-    }
-    rg_error_t rc = ggnn_score_state(m, h + (t->T % 2) * D, -1, out);
+    ggnn_messages_forward(&p, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
+    memcpy(hs, t->user_mean, (size_t) D * sizeof *hs);
+    ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T);
+    rg_error_t rc = ggnn_score_state(m, hs + (size_t) t->T * (size_t) D, -1, out);
     free(mem);
     return rc;
 }

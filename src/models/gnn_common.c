@@ -101,6 +101,43 @@ float rg_i_gnn_lr(const rg_model_t *m, int epoch) {
     return rg_lr_at(&s, epoch);
 }
 
+void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, const float *r,
+                              const int64_t *eid, float mu) {
+    for (int64_t d = 0; d < n_dst; d++) {
+        int64_t lo = ptr[d], hi = ptr[d + 1];
+        float inv = hi > lo ? 1.0f / (float) (hi - lo) : 0.0f;
+        for (int64_t j = lo; j < hi; j++) {
+            wc[j] = (r[eid ? eid[j] : j] - mu) * inv;
+        }
+    }
+}
+
+void rg_i_gnn_concat3_forward(float *out, const float *a, const float *b, const float *c,
+                              int64_t n, int D) {
+    size_t d = (size_t) D;
+    for (int64_t i = 0; i < n; i++) {
+        float *o = out + (size_t) i * 3 * d;
+        memcpy(o, a + (size_t) i * d, d * sizeof *o);
+        memcpy(o + d, b + (size_t) i * d, d * sizeof *o);
+        memcpy(o + 2 * d, c + (size_t) i * d, d * sizeof *o);
+    }
+}
+
+void rg_i_gnn_concat3_backward(float *da, float *db, float *dc, const float *dout, int64_t n,
+                               int D) {
+    size_t d = (size_t) D;
+    for (int64_t i = 0; i < n; i++) {
+        const float *g = dout + (size_t) i * 3 * d;
+        float *a = da + (size_t) i * d, *b = db + (size_t) i * d, *c = dc + (size_t) i * d;
+        /* forward was: out = [a | b | c] */
+        for (size_t k = 0; k < d; k++) {
+            a[k] += g[k];
+            b[k] += g[d + k];
+            c[k] += g[2 * d + k];
+        }
+    }
+}
+
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,
                            int64_t n) {

@@ -65,6 +65,26 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
 #define RG_I_GNN_LR_FLOOR 0.1f
 float rg_i_gnn_lr(const rg_model_t *m, int epoch);
 
+/* ---- rating-aware messages ----
+ * Both models aggregate two channels over a neighbour list: the plain mean of the neighbours'
+ * states and their rating-weighted mean with centred weights, mean_j (r_j - mu) x_j.  The first
+ * says what a node's neighbourhood is, the second how it was rated (liked minus disliked); a
+ * weighted mean with raw weights r_j / sum r is nearly the plain mean again (weights 1..5 give a
+ * convex combination close to uniform), so a network would have to take a small difference of
+ * two large inputs.  The centred channel is a WSUM aggregation with these per-entry weights. */
+
+/* wc[j] = (r[eid ? eid[j] : j] - mu) / deg(d) for every entry j of dst row d of the CSR ptr
+ * (n_dst rows).  O(nnz). */
+void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, const float *r,
+                              const int64_t *eid, float mu);
+
+/* out (n, 3D) = [a | b | c], each (n, D). */
+void rg_i_gnn_concat3_forward(float *out, const float *a, const float *b, const float *c,
+                              int64_t n, int D);
+/* da += dout[:, 0:D], db += dout[:, D:2D], dc += dout[:, 2D:3D]. */
+void rg_i_gnn_concat3_backward(float *da, float *db, float *dc, const float *dout, int64_t n,
+                               int D);
+
 /* pred (n) = mu + bu[users[i]] + bm[movies[i]] + s[i]  (s may be NULL = 0).  O(n). */
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,

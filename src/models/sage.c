@@ -11,21 +11,24 @@
  *                                            each, when the dataset has demographics), as rows of
  *                                            one feature table (an embedding of the one-hot code
  *                                            is a linear layer on it)
- *   h1_v = relu(W1 [x_v | mean_{n in S2(v)} x_n] + b1)
- *   h2_v =      W2 [h1_v | mean_{n in S1(v)} h1_n] + b2
+ *   h1_v = relu(W1 [x_v | mean_{n in S2(v)} x_n | mean_{n in S2(v)} (r_vn - mu) x_n] + b1)
+ *   h2_v =      W2 [h1_v | mean_{n in S1(v)} h1_n | mean_{n in S1(v)} (r_vn - mu) h1_n] + b2
  *   r^   = mu + b_u + b_m + h2_u . h2_m      (dot decoder + biases)
  * S1, S2 are the sampled neighbours (fanouts F1 = hp.fanout[0] for the targets, F2 =
  * hp.fanout[1] one hop further).  The batch's own ratings are excluded from the sample
  * (rg_block_sample's exclude list), so an edge never carries its own target into the messages;
  * at prediction time every training neighbour is used (full-neighbourhood mean, attach).
+ * Each layer is GraphSAGE's mean aggregator with a second, rating-aware channel: the mean of the
+ * sampled neighbours weighted by the centred rating of the connecting edge (gnn_common.h says
+ * why centred); without it the messages would say which movies a user rated but not how.
  * The output layer has no activation: the dot decoder needs signed coordinates.
  *
  * Feature table rows: genres [0, G), then with demographics gender M/F [G, G+2), age buckets
  * [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes are the buckets' lower
  * bounds, ML-100K's raw ages fall into them), occupations [G+9, G+9+O).
  * Tensors: user_emb (U,D) and movie_emb (M,D) (declared adjacent: together one (N,D) table
- * indexed by global id), user_bias (U,1), movie_bias (M,1), feat_emb (F,D), sage_w1 (D,2D),
- * sage_b1 (D,1), sage_w2 (D,2D), sage_b2 (D,1).  Optimiser: Adam, lazy on the id tables,
+ * indexed by global id), user_bias (U,1), movie_bias (M,1), feat_emb (F,D), sage_w1 (D,3D),
+ * sage_b1 (D,1), sage_w2 (D,3D), sage_b2 (D,1).  Optimiser: Adam, lazy on the id tables,
  * L2 = hp.reg on touched rows.
  * Parallelism: sgemm (OpenBLAS) for the layers, the mp ops' OpenMP over dst rows; workspaces
  * are sized once from the block capacities, nothing is allocated per batch.
@@ -46,6 +49,33 @@
 typedef struct {
     float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
 } sage_view_t;
+
+/* What one SAGE layer over n dst rows and nnz entries saves and uses as scratch. */
+typedef struct {
+    float *a, *ar;   /* (n, D) the mean and the centred-rating channel */
+    float *scale;    /* (n) 1/deg of the mean */
+    float *wc;       /* (nnz) centred weights */
+    float *c;        /* (n, 3D) [self | a | ar] */
+    float *dpre;     /* (n, D) */
+    float *dc;       /* (n, 3D) */
+    float *da, *dar; /* (n, D) */
+} sage_layer_ws_t;
+
+/* Floats of a layer workspace; with mem != NULL, points L's buffers into mem. */
+static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int64_t nnz, int D) {
+    size_t nD = (size_t) n * (size_t) D;
+    size_t sizes[] = {nD, nD, (size_t) n, (size_t) nnz, 3 * nD, nD, 3 * nD, nD, nD};
+    float **views[] = {&L->a, &L->ar, &L->scale, &L->wc, &L->c, &L->dpre, &L->dc, &L->da,
+                       &L->dar};
+    size_t off = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (mem != NULL) {
+            *views[i] = mem + off;
+        }
+        off += sizes[i];
+    }
+    return off;
+}
 
 /* Node features as a CSR over feature rows: node v has entries fptr[v] .. fptr[v+1]-1. */
 typedef struct {
@@ -80,8 +110,9 @@ typedef struct {
     int64_t *bfptr;      /* (cap2+1) feature CSR of the block's input nodes */
     int32_t *bfidx, *touch_u, *touch_m;
     float *bfw;
-    float *X2, *F2, *A2, *scale2, *C2, *H1b, *A1, *scale1, *C1, *H2b, *Ub, *Vb;
-    float *dX2, *dA2, *dC2, *dP1, *dH1, *dA1, *dC1, *dH2, *dUb, *dVb;
+    sage_layer_ws_t L2, L1; /* layer 2 (dst nodes[1]) and layer 1 (dst nodes[0]) */
+    float *X2, *F2, *H1b, *H2b, *Ub, *Vb;
+    float *dX2, *dH1, *dH2, *dUb, *dVb;
     float *ws_mem;
 } sage_t;
 
@@ -205,46 +236,53 @@ static void sage_input_forward(const sage_view_t *p, const sage_feat_t *f, const
     }
 }
 
-/* One SAGE layer: out (n_dst, D) = W [src[0:n_dst] | mean over csr of src] + b; c (n_dst, 2D)
- * and a (n_dst, D), scale (n_dst) are saved for backward; relu applied when `relu`. */
-static void sage_layer_forward(float *out, float *c, float *a, float *scale, const float *src,
-                               const rg_mp_csr_t *csr, const float *W, const float *b, int D,
-                               int relu, int nt) {
-    int n = (int) csr->n_dst;
-    rg_mp_aggregate_forward(a, scale, NULL, src, csr, D, RG_AGG_MEAN,
-                            rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
-    rg_concat_forward(c, src, a, n, D, D);
-    rg_linear_forward(out, c, W, b, n, 2 * D, D);
+/* One SAGE layer: out (n_dst, D) = W [src[0:n_dst] | mean | centred-rating mean] + b over csr
+ * (csr->w = the ratings of the entries), relu applied when `relu`; L keeps what backward needs.
+ * O(nnz D + n_dst D^2). */
+static void sage_layer_forward(float *out, sage_layer_ws_t *L, const float *src,
+                               const rg_mp_csr_t *csr, const float *W, const float *b, float mu,
+                               int D, int relu, int nt) {
+    int64_t n = csr->n_dst;
+    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
+    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
+    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, n, csr->n_src};
+    rg_i_gnn_centred_weights(L->wc, csr->ptr, n, csr->w, csr->eid, mu);
+    rg_mp_aggregate_forward(L->a, L->scale, NULL, src, &cm, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_forward(L->ar, NULL, NULL, src, &cr, D, RG_AGG_WSUM, nt_agg);
+    rg_i_gnn_concat3_forward(L->c, src, L->a, L->ar, n, D);
+    rg_linear_forward(out, L->c, W, b, (int) n, 3 * D, D);
     if (relu) {
         rg_relu_forward(out, out, (size_t) n * (size_t) D);
     }
 }
 
 /* Backward of sage_layer_forward given dout (n_dst, D) (for relu layers the gradient AFTER the
- * relu, dpre is scratch (n_dst, D)); accumulates dsrc (n_src, D), dW, db.  dc (n_dst,2D) and
- * da (n_dst,D) are scratch. */
+ * relu); accumulates dsrc (n_src, D), dW, db. */
 static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *dout,
-                                const float *out, float *dpre, float *dc, float *da,
-                                const float *c, const float *scale, const rg_mp_csr_t *csr,
+                                const float *out, sage_layer_ws_t *L, const rg_mp_csr_t *csr,
                                 const float *W, int D, int relu, int nt) {
-    int n = (int) csr->n_dst;
+    int64_t n = csr->n_dst;
     size_t nD = (size_t) n * (size_t) D;
+    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
+    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
+    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, n, csr->n_src};
     const float *g = dout;
     if (relu) {
         /* forward was: out = relu(pre), in place */
-        rg_param_zero(dpre, nD);
-        rg_relu_backward(dpre, dout, out, nD);
-        g = dpre;
+        rg_param_zero(L->dpre, nD);
+        rg_relu_backward(L->dpre, dout, out, nD);
+        g = L->dpre;
     }
     /* forward was: pre = c W^T + b */
-    rg_param_zero(dc, 2 * nD);
-    rg_linear_backward(dc, dW, db, g, c, W, n, 2 * D, D);
-    /* forward was: c = [src[0:n] | a] (prefix property: dst i is src row i) */
-    rg_param_zero(da, nD);
-    rg_concat_backward(dsrc, da, dc, n, D, D);
-    /* forward was: a = mean over csr of src */
-    rg_mp_aggregate_backward(dsrc, da, scale, NULL, csr, NULL, D, RG_AGG_MEAN,
-                             rg_i_gnn_threads(nt, (double) csr->ptr[n] * D));
+    rg_param_zero(L->dc, 3 * nD);
+    rg_linear_backward(L->dc, dW, db, g, L->c, W, (int) n, 3 * D, D);
+    /* forward was: c = [src[0:n] | a | ar] (prefix property: dst i is src row i) */
+    rg_param_zero(L->da, nD);
+    rg_param_zero(L->dar, nD);
+    rg_i_gnn_concat3_backward(dsrc, L->da, L->dar, L->dc, n, D);
+    /* forward was: a = mean, ar = centred-weight sum over csr of src */
+    rg_mp_aggregate_backward(dsrc, L->da, L->scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_backward(dsrc, L->dar, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
 }
 
 /* ---- state ---- */
@@ -322,14 +360,17 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     t->touch_u = rg_malloc((size_t) c2 * sizeof *t->touch_u);
     t->touch_m = rg_malloc((size_t) c2 * sizeof *t->touch_m);
     size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
-    size_t n_floats = 4 * nb /* edge_r pred dpred s */ + 2 * s2 /* X2 F2 */ +
-                      s1 + (size_t) c1 + 2 * s1 + s1 /* A2 scale2 C2 H1b */ +
-                      s0 + (size_t) c0 + 2 * s0 + s0 /* A1 scale1 C1 H2b */ + 2 * nb * d +
-                      s2 + s1 + 2 * s1 + s1 + s1 /* dX2 dA2 dC2 dP1 dH1 */ +
-                      s0 + 2 * s0 + s0 /* dA1 dC1 dH2 */ + 2 * nb * d;
+    size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, t->block.cap_edges[2], D);
+    size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, t->block.cap_edges[1], D);
+    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s0, nb * d, nb * d};
+    size_t n_floats = n_l2 + n_l1;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        n_floats += sizes[i];
+    }
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
-    if (!t->order || !t->edge_src || !t->targets || !t->pos_u || !t->pos_m || !t->edge_user || !t->edge_movie ||
-        !t->bfptr || !t->bfidx || !t->bfw || !t->touch_u || !t->touch_m || !t->ws_mem) {
+    if (!t->order || !t->edge_src || !t->targets || !t->pos_u || !t->pos_m || !t->edge_user ||
+        !t->edge_movie || !t->bfptr || !t->bfidx || !t->bfw || !t->touch_u || !t->touch_m ||
+        !t->ws_mem) {
         RG_ERROR(RG_ENOMEM, "sage: cannot allocate the training workspace (%zu floats)",
                  n_floats);
     }
@@ -339,17 +380,14 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
         }
     }
     float *w = t->ws_mem;
-    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s, &t->X2, &t->F2, &t->A2,
-                       &t->scale2, &t->C2, &t->H1b, &t->A1, &t->scale1, &t->C1, &t->H2b,
-                       &t->Ub, &t->Vb, &t->dX2, &t->dA2, &t->dC2, &t->dP1, &t->dH1, &t->dA1,
-                       &t->dC1, &t->dH2, &t->dUb, &t->dVb};
-    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, (size_t) c1, 2 * s1, s1, s0, (size_t) c0,
-                      2 * s0, s0, nb * d, nb * d, s2, s1, 2 * s1, s1, s1, s0, 2 * s0, s0,
-                      nb * d, nb * d};
+    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s, &t->X2, &t->F2, &t->H1b,
+                       &t->H2b, &t->Ub, &t->Vb, &t->dX2, &t->dH1, &t->dH2, &t->dUb, &t->dVb};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *views[i] = w;
         w += sizes[i];
     }
+    w += sage_layer_carve(&t->L2, w, c1, t->block.cap_edges[2], D);
+    sage_layer_carve(&t->L1, w, c0, t->block.cap_edges[1], D);
     int64_t cap = c2 > B ? c2 : B;
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, cap, cap);
 }
@@ -376,9 +414,9 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
     RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
     RG_CHECK(rg_model_declare(m, "feat_emb", RG_DTYPE_F32, sage_feat_rows(train), D));
-    RG_CHECK(rg_model_declare(m, "sage_w1", RG_DTYPE_F32, D, 2 * D));
+    RG_CHECK(rg_model_declare(m, "sage_w1", RG_DTYPE_F32, D, 3 * D));
     RG_CHECK(rg_model_declare(m, "sage_b1", RG_DTYPE_F32, D, 1));
-    RG_CHECK(rg_model_declare(m, "sage_w2", RG_DTYPE_F32, D, 2 * D));
+    RG_CHECK(rg_model_declare(m, "sage_w2", RG_DTYPE_F32, D, 3 * D));
     RG_CHECK(rg_model_declare(m, "sage_b2", RG_DTYPE_F32, D, 1));
     RG_CHECK(rg_model_alloc(m));
 
@@ -388,8 +426,8 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     rg_rng_init(&r, rg_rng_mix(hp->seed, 0));
     rg_param_init_uniform(p.emb, (size_t) ((m->n_users + m->n_movies) * D), RG_SAGE_INIT_STD, &r);
     rg_param_init_uniform(p.feat, (size_t) (sage_feat_rows(train) * D), RG_SAGE_INIT_STD, &r);
-    rg_param_init_he(p.w1, (size_t) (2 * D * D), (int) (2 * D), &r);
-    rg_param_init_xavier(p.w2, (size_t) (2 * D * D), (int) (2 * D), (int) D, &r);
+    rg_param_init_he(p.w1, (size_t) (3 * D * D), (int) (3 * D), &r);
+    rg_param_init_xavier(p.w2, (size_t) (3 * D * D), (int) (3 * D), (int) D, &r);
 
     sage_t *t = NULL;
     RG_CHECK(sage_get_impl(m, train, &t));
@@ -443,8 +481,9 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
         t->pos_m[k] = b->target_pos[2 * k + 1];
     }
     int64_t n0 = b->n_nodes[0], n1 = b->n_nodes[1], n2 = b->n_nodes[2];
-    rg_mp_csr_t csr1 = {b->ptr[1], b->idx[1], NULL, NULL, n0, n1};
-    rg_mp_csr_t csr2 = {b->ptr[2], b->idx[2], NULL, NULL, n1, n2};
+    rg_mp_csr_t csr1 = {b->ptr[1], b->idx[1], b->w[1], NULL, n0, n1};
+    rg_mp_csr_t csr2 = {b->ptr[2], b->idx[2], b->w[2], NULL, n1, n2};
+    float mu = (float) m->global_mean;
     sage_view_t p, gr;
     RG_CHECK(sage_bind(&p, m, m->params));
     RG_CHECK(sage_bind(&gr, m, t->opt.grads));
@@ -452,8 +491,8 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     /* ---- forward ---- */
     sage_input_forward(&p, &t->feat, b->nodes[2], n2, t->bfptr, t->bfidx, t->bfw, t->X2, t->F2,
                        D, nt);
-    sage_layer_forward(t->H1b, t->C2, t->A2, t->scale2, t->X2, &csr2, p.w1, p.b1, D, 1, nt);
-    sage_layer_forward(t->H2b, t->C1, t->A1, t->scale1, t->H1b, &csr1, p.w2, p.b2, D, 0, nt);
+    sage_layer_forward(t->H1b, &t->L2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
+    sage_layer_forward(t->H2b, &t->L1, t->H1b, &csr1, p.w2, p.b2, mu, D, 0, nt);
     rg_embedding_forward(t->Ub, t->H2b, t->pos_u, (int) nb, D);
     rg_embedding_forward(t->Vb, t->H2b, t->pos_m, (int) nb, D);
     rg_dot_decoder_forward(t->s, t->Ub, t->Vb, (int) nb, D);
@@ -473,11 +512,9 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
     rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
     rg_param_zero(t->dH1, (size_t) n1 * (size_t) D);
-    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, NULL, t->dC1, t->dA1, t->C1,
-                        t->scale1, &csr1, p.w2, D, 0, nt);
+    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, D, 0, nt);
     rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
-    sage_layer_backward(t->dX2, gr.w1, gr.b1, t->dH1, t->H1b, t->dP1, t->dC2, t->dA2, t->C2,
-                        t->scale2, &csr2, p.w1, D, 1, nt);
+    sage_layer_backward(t->dX2, gr.w1, gr.b1, t->dH1, t->H1b, &t->L2, &csr2, p.w1, D, 1, nt);
     /* forward was: x = emb[nodes] + feature sum */
     rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
     rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};
@@ -545,22 +582,25 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
                  (long long) m->n_movies);
     }
     const rg_tensor_t *tw = rg_model_tensor(m, "sage_w1");
-    if (tw == NULL || tw->rows != m->hp.dim || tw->cols != 2 * (int64_t) m->hp.dim) {
-        RG_ERROR(RG_EFORMAT, "sage: tensor sage_w1 missing or not (dim, 2 dim)");
+    if (tw == NULL || tw->rows != m->hp.dim || tw->cols != 3 * (int64_t) m->hp.dim) {
+        RG_ERROR(RG_EFORMAT, "sage: tensor sage_w1 missing or not (dim, 3 dim)");
     }
     sage_t *t = NULL;
     RG_CHECK(sage_get_impl(m, g, &t));
     int D = t->D;
     int64_t U = g->n_users, M = g->n_movies, N = t->N, E = g->n_ratings;
     size_t ND = (size_t) N * (size_t) D;
+    /* the full neighbourhood CSR over global ids (ratings in gw) and, in one block, the outputs
+     * X H1 H2 (N,D), user_x_mean (D) and the scratch fx (N,D), gw (2E), one layer workspace */
+    sage_layer_ws_t L;
+    size_t n_layer = sage_layer_carve(&L, NULL, N, 2 * E, D);
+    size_t n_floats = 4 * ND + (size_t) D + 2 * (size_t) E + n_layer + 1;
     free(t->gptr);
     free(t->gidx);
+    free(t->att_mem);
     t->gptr = rg_malloc((size_t) (N + 1) * sizeof *t->gptr);
     t->gidx = rg_malloc((size_t) (2 * E + 1) * sizeof *t->gidx);
-    if (t->att_mem == NULL) {
-        /* X H1 H2 + scratch: A (N,D), C (N,2D), fx (N,D), scale (N), user_x_mean (D) */
-        t->att_mem = rg_malloc((8 * ND + (size_t) N + (size_t) D + 1) * sizeof *t->att_mem);
-    }
+    t->att_mem = rg_malloc(n_floats * sizeof *t->att_mem);
     if (!t->gptr || !t->gidx || !t->att_mem) {
         RG_ERROR(RG_ENOMEM, "sage: cannot allocate the prediction state of %lld nodes",
                  (long long) N);
@@ -568,19 +608,22 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     t->X = t->att_mem;
     t->H1 = t->X + ND;
     t->H2 = t->H1 + ND;
-    float *A = t->H2 + ND, *C = A + ND, *fx = C + 2 * ND, *scale = fx + ND;
-    t->user_x_mean = scale + N;
+    t->user_x_mean = t->H2 + ND;
+    float *fx = t->user_x_mean + D, *gw = fx + ND;
+    sage_layer_carve(&L, gw + 2 * E, N, 2 * E, D);
     int64_t k = 0;
     t->gptr[0] = 0;
     for (int64_t u = 0; u < U; u++) {
         for (int64_t e = g->user_ptr[u]; e < g->user_ptr[u + 1]; e++) {
-            t->gidx[k++] = (int32_t) (U + g->user_adj[e]);
+            t->gidx[k] = (int32_t) (U + g->user_adj[e]);
+            gw[k++] = g->rating[e];
         }
         t->gptr[u + 1] = k;
     }
     for (int64_t j = 0; j < M; j++) {
         for (int64_t q = g->movie_ptr[j]; q < g->movie_ptr[j + 1]; q++) {
-            t->gidx[k++] = g->movie_adj[q];
+            t->gidx[k] = g->movie_adj[q];
+            gw[k++] = g->rating[g->movie_eid[q]];
         }
         t->gptr[U + j + 1] = k;
     }
@@ -592,9 +635,10 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     for (size_t i = 0; i < ND; i++) {
         t->X[i] = p.emb[i] + fx[i];
     }
-    rg_mp_csr_t csr = {t->gptr, t->gidx, NULL, NULL, N, N};
-    sage_layer_forward(t->H1, C, A, scale, t->X, &csr, p.w1, p.b1, D, 1, t->nt);
-    sage_layer_forward(t->H2, C, A, scale, t->H1, &csr, p.w2, p.b2, D, 0, t->nt);
+    rg_mp_csr_t csr = {t->gptr, t->gidx, gw, NULL, N, N};
+    float mu = (float) m->global_mean;
+    sage_layer_forward(t->H1, &L, t->X, &csr, p.w1, p.b1, mu, D, 1, t->nt);
+    sage_layer_forward(t->H2, &L, t->H1, &csr, p.w2, p.b2, mu, D, 0, t->nt);
     for (int i = 0; i < D; i++) {
         double s = 0.0;
         for (int64_t u = 0; u < U; u++) {
@@ -662,13 +706,28 @@ static rg_error_t sage_score(const rg_model_t *m, const rg_graph_t *g, int32_t u
     return RG_SUCCESS;
 }
 
-/* A new user: input x = the mean user input, neighbours = the given movies (their layer inputs
- * and layer-1 outputs from attach), bias 0.  The mean aggregator does not weight neighbours, so
- * the ratings themselves are not used: only which movies were rated.  O(n D + D^2 + M D). */
+/* One layer for a single dst row whose self row `self` (D) is not part of the neighbour table
+ * src: out (D) = W [self | mean | centred-rating mean over csr of src] + b (+ relu). */
+static void sage_fold_in_layer(float *out, sage_layer_ws_t *L, const float *self,
+                               const float *src, const rg_mp_csr_t *csr, const float *W,
+                               const float *b, float mu, int D, int relu) {
+    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, 1, csr->n_src};
+    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, 1, csr->n_src};
+    rg_i_gnn_centred_weights(L->wc, csr->ptr, 1, csr->w, NULL, mu);
+    rg_mp_aggregate_forward(L->a, L->scale, NULL, src, &cm, D, RG_AGG_MEAN, 1);
+    rg_mp_aggregate_forward(L->ar, NULL, NULL, src, &cr, D, RG_AGG_WSUM, 1);
+    rg_i_gnn_concat3_forward(L->c, self, L->a, L->ar, 1, D);
+    rg_linear_forward(out, L->c, W, b, 1, 3 * D, D);
+    if (relu) {
+        rg_relu_forward(out, out, (size_t) D);
+    }
+}
+
+/* A new user: input x = the mean user input, neighbours = the given movies with their ratings
+ * (their layer inputs and layer-1 outputs from attach), bias 0.  O(n D + D^2 + M D). */
 static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
                                const int32_t *movies, const float *ratings, float *out) {
     (void) g;
-    (void) ratings;
     RG_CHECK(sage_check_attached(m));
     if (n < 0) {
         RG_ERROR(RG_EINVAL, "sage: negative rating count %lld", (long long) n);
@@ -683,7 +742,10 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     int D = t->D;
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
-    float *mem = rg_malloc((size_t) (8 * D + 1) * sizeof *mem);
+    /* one dst row: x (D), h1 (D), h2 (D) and a layer workspace for n entries */
+    sage_layer_ws_t L;
+    size_t n_floats = 3 * (size_t) D + sage_layer_carve(&L, NULL, 1, n, D) + 1;
+    float *mem = rg_malloc(n_floats * sizeof *mem);
     int32_t *nb = rg_malloc((size_t) (n + 1) * sizeof *nb);
     if (mem == NULL || nb == NULL) {
         free(mem);
@@ -693,16 +755,15 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     for (int64_t i = 0; i < n; i++) {
         nb[i] = (int32_t) (m->n_users + movies[i]);
     }
-    /* rows: x | a (the concatenation, 2D), h1 | a1 (2D), h2 (D), scale (1) */
-    float *c = mem, *c1 = mem + 2 * D, *h2 = mem + 4 * D, *scale = mem + 5 * D;
+    float *x = mem, *h1 = mem + D, *h2 = mem + 2 * D;
+    sage_layer_carve(&L, mem + 3 * D, 1, n, D);
     int64_t ptr[2] = {0, n};
-    rg_mp_csr_t csr = {ptr, nb, NULL, NULL, 1, t->N};
-    memcpy(c, t->user_x_mean, (size_t) D * sizeof *c);
-    rg_mp_aggregate_forward(c + D, scale, NULL, t->X, &csr, D, RG_AGG_MEAN, 1);
-    rg_linear_forward(c1, c, p.w1, p.b1, 1, 2 * D, D);
-    rg_relu_forward(c1, c1, (size_t) D);
-    rg_mp_aggregate_forward(c1 + D, scale, NULL, t->H1, &csr, D, RG_AGG_MEAN, 1);
-    rg_linear_forward(h2, c1, p.w2, p.b2, 1, 2 * D, D);
+    rg_mp_csr_t csr = {ptr, nb, ratings, NULL, 1, t->N};
+    float mu = (float) m->global_mean;
+    /* the new node's own row is not in X / H1, so its layers take the self row apart */
+    memcpy(x, t->user_x_mean, (size_t) D * sizeof *x);
+    sage_fold_in_layer(h1, &L, x, t->X, &csr, p.w1, p.b1, mu, D, 1);
+    sage_fold_in_layer(h2, &L, h1, t->H1, &csr, p.w2, p.b2, mu, D, 0);
     sage_score_row(m, h2, 0.0f, out);
     free(mem);
     free(nb);
