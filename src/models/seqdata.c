@@ -143,11 +143,12 @@ cleanup:
  * more than one rated a thousand times, and the biases of rare movies overfit. */
 #define SEQ_BIAS_REG_MOVIE 25.0
 #define SEQ_BIAS_REG_USER 10.0
-/* Adam rate of the recurrent weights (the Adam default).  Embedding and bias rows, touched
- * sparsely and rarely, take plain SGD steps at hp.lr instead: lazy Adam normalises a rare row's
- * gradient to a step of about 3 lr whatever its size, so rare movies' biases random-walk onto
- * their few ratings (measured: validation RMSE rising from the first epoch). */
-#define SEQ_CELL_LR 0.001f
+/* Adam rate of the recurrent weights, input embeddings and next-movie layer.  The rating layer
+ * (Q, biases, user vectors), touched sparsely and rarely, takes plain SGD steps at hp.lr
+ * instead: lazy Adam normalises a rare row's gradient to a step of about 3 lr whatever its size,
+ * so rare movies' and users' rows random-walk onto their few ratings (measured: validation RMSE
+ * rising from the first epoch). */
+#define SEQ_ADAM_LR 0.002f
 /* Scale of the uniform initialisation of embeddings and head vectors. */
 #define SEQ_INIT_SCALE 0.1f
 /* Share of each user's ratings held out of his input sequence every epoch (redrawn each epoch)
@@ -159,11 +160,10 @@ cleanup:
 /* Users whose sequences are run together by attach (forward only). */
 #define SEQ_ATTACH_BATCH 64
 
-enum { T_E, T_WX, T_WH, T_B, T_Q, T_BM, T_BU, T_P, T_C, T_UE, SEQ_NT };
-static const char *const seq_names[SEQ_NT] = {"movie_emb",  "cell_wx", "cell_wh",
-                                              "cell_b",     "rate_q",  "movie_bias",
-                                              "user_bias",  "rank_p",  "rank_c",
-                                              "user_emb"};
+enum { T_E, T_WX, T_WH, T_B, T_Q, T_BM, T_BU, T_PU, T_P, T_C, T_UE, SEQ_NT };
+static const char *const seq_names[SEQ_NT] = {"movie_emb", "cell_wx",   "cell_wh",    "cell_b",
+                                              "rate_q",    "movie_bias", "user_bias", "user_vec",
+                                              "rank_p",    "rank_c",     "user_emb"};
 
 /* Shapes and parameter views of one model: v[T_*] points into params, or into a gradient block
  * laid out like it. */
@@ -195,8 +195,8 @@ static rg_error_t seq_net(seq_net_t *n, const rg_model_t *m, const rg_i_seqcell_
     n->S = cell->S;
     n->C = cell->C;
     const int64_t rows[SEQ_NT] = {n->M, (int64_t) n->G * n->H, (int64_t) n->G * n->H,
-                                  (int64_t) n->G * n->H, n->M, n->M, n->U, n->M, n->M, n->U};
-    const int64_t cols[SEQ_NT] = {n->D, n->Din, n->H, 1, n->H, 1, 1, n->H, 1, n->H};
+                                  (int64_t) n->G * n->H, n->M, n->M, n->U, n->U, n->M, n->M, n->U};
+    const int64_t cols[SEQ_NT] = {n->D, n->Din, n->H, 1, n->H, 1, 1, n->H, n->H, 1, n->H};
     for (int i = 0; i < SEQ_NT; i++) {
         const rg_tensor_t *t = rg_model_tensor(m, seq_names[i]);
         if (t == NULL || t->dtype != RG_DTYPE_F32 || t->rows != rows[i] || t->cols != cols[i]) {
@@ -239,21 +239,22 @@ typedef struct {
     float *cn, *dcn;          /* (K) */
     float *qmat, *dqmat;      /* (Q, H): the final state of the user of each rating target */
     float *q_rating;          /* (Q) */
+    float *row_rating;        /* (W*B) rating of each step row */
+    float *hd, *dtmp;         /* (max(W*B, Q), H) dropped-out rating-head input, its gradient */
+    uint8_t *mask;            /* (max(W*B, Q), H) dropout mask */
     int32_t *neg;             /* (K) */
     int32_t *row_user, *row_movie; /* (W*B) user and input movie of each step row */
     int32_t *q_user, *q_movie, *q_step, *q_row; /* (Q) rating targets: user, movie, step, row */
     int32_t *step_rows;       /* (W) active rows of each step */
     int32_t *ids_m;           /* (W*B) distinct input movies of the window */
-    int32_t *ids_q;           /* (Q) distinct rating-target movies */
     int32_t *ids_r;           /* (W*B + K) distinct rows of the ranking head */
-    int32_t *ids_u;           /* (B) distinct users with rating targets in the window */
-    int64_t n_rows, n_q;      /* input rows and rating targets of the last window */
-    int32_t n_u;              /* entries of ids_u */
+    int64_t n_rows;           /* input rows of the last window */
     float *fmem;
     int32_t *imem;
 } seq_ws_t;
 
 static void seq_ws_free(seq_ws_t *w) {
+    free(w->mask);
     free(w->fmem);
     free(w->imem);
     memset(w, 0, sizeof *w);
@@ -266,12 +267,15 @@ static rg_error_t seq_ws_init(seq_ws_t *w, const seq_net_t *n, int B, int W, int
     size_t b = (size_t) B, t = (size_t) W, k = (size_t) K, H = (size_t) n->H;
     size_t Din = (size_t) n->Din, S = (size_t) n->S, C = (size_t) n->C, G = (size_t) n->G;
     size_t P = b * H, WB = t * b, Q = b * (size_t) (max_len > 0 ? max_len : 1);
+    size_t R = (WB > Q ? WB : Q) * H;
     size_t nf = t * b * Din + (t + 1) * S * P + t * b * C * H + 2 * S * P + b * Din + b * G * H +
-                2 * WB * H + 2 * WB * (k + 1) + 2 * WB * k + 2 * k * H + 2 * k + 2 * Q * H + Q;
-    size_t ni = k + 2 * WB + 4 * Q + t + WB + Q + (WB + k) + b;
+                2 * WB * H + 2 * WB * (k + 1) + 2 * WB * k + 2 * k * H + 2 * k + 2 * Q * H + Q +
+                WB + 2 * R;
+    size_t ni = k + 2 * WB + 4 * Q + t + WB + (WB + k);
     w->fmem = rg_calloc(nf, sizeof(float));
     w->imem = rg_calloc(ni, sizeof(int32_t));
-    if (w->fmem == NULL || w->imem == NULL) {
+    w->mask = rg_calloc(R, 1);
+    if (w->fmem == NULL || w->imem == NULL || w->mask == NULL) {
         seq_ws_free(w);
         RG_ERROR(RG_ENOMEM, "%s model: cannot allocate a workspace of %zu floats (batch %d, "
                  "window %d, negatives %d)", n->cell->name, nf, B, W, K);
@@ -301,7 +305,10 @@ static rg_error_t seq_ws_init(seq_ws_t *w, const seq_net_t *n, int B, int W, int
     w->dcn = f;         f += k;
     w->qmat = f;        f += Q * H;
     w->dqmat = f;       f += Q * H;
-    w->q_rating = f;
+    w->q_rating = f;    f += Q;
+    w->row_rating = f;  f += WB;
+    w->hd = f;          f += R;
+    w->dtmp = f;
     int32_t *i = w->imem;
     w->neg = i;         i += k;
     w->row_user = i;    i += WB;
@@ -312,9 +319,7 @@ static rg_error_t seq_ws_init(seq_ws_t *w, const seq_net_t *n, int B, int W, int
     w->q_row = i;       i += Q;
     w->step_rows = i;   i += t;
     w->ids_m = i;       i += WB;
-    w->ids_q = i;       i += Q;
-    w->ids_r = i;       i += WB + k;
-    w->ids_u = i;
+    w->ids_r = i;
     return RG_SUCCESS;
 }
 
@@ -333,7 +338,7 @@ typedef struct {
 /* Loss parts of a window, summed (not normalised). */
 typedef struct {
     double se, ce, reg;
-    int64_t n, n_tg;
+    int64_t n, n_tg, n_rated;
 } seq_loss_t;
 
 /* Number of batch rows with a step t (lengths are non-increasing). */
@@ -350,14 +355,94 @@ static int seq_active(const seq_batch_t *bt, int t) {
     return lo;
 }
 
+/* The rating head on NR rows: r^ = mu + b_u + b_m + (h + p_u) . Q_m for the state h (hm row),
+ * user and movie of each row; adds the squared errors and penalties to *loss and the gradient on
+ * h to dhm.  Gradient mode (sgd_lr == 0) accumulates the gradients of Q, b, p into g.  Training
+ * mode (sgd_lr > 0) updates those rows at once, one rating after the other (SGD matrix
+ * factorisation): a user's held-out targets all meet in the window where his input ends, and a
+ * summed step over a hundred targets of one heavy user overshoots; dhm then uses the values
+ * before the rating's own update. */
+static void seq_rate(const seq_net_t *n, float *const g[SEQ_NT], const rg_i_seq_t *seq,
+                     int64_t NR, const float *hm, float *dhm, const int32_t *users,
+                     const int32_t *movies, const float *ratings, float reg, float sgd_lr,
+                     double norm, seq_loss_t *loss) {
+    const int H = n->H;
+    float *const *v = n->v;
+    const float rg2 = (float) (2.0 * reg / norm);
+    for (int64_t i = 0; i < NR; i++) {
+        int32_t u = users[i], mv = movies[i];
+        const float *h = hm + (size_t) i * H;
+        float *pu = v[T_PU] + (size_t) u * H, *q = v[T_Q] + (size_t) mv * H;
+        double dot = 0.0, qq = 0.0, pp = 0.0;
+        for (int k = 0; k < H; k++) {
+            dot += ((double) h[k] + pu[k]) * q[k];
+            qq += (double) q[k] * q[k];
+            pp += (double) pu[k] * pu[k];
+        }
+        float bu = v[T_BU][u], bm = v[T_BM][mv];
+        double err = n->mu + bu + bm + dot - ratings[i];
+        /* the bias penalties, spread over all the biases' ratings (each is a rating row once per
+         * epoch), so they keep their weight against the squared errors */
+        double lu = SEQ_BIAS_REG_USER / (double) (seq->ptr[u + 1] - seq->ptr[u]);
+        double lm = SEQ_BIAS_REG_MOVIE / (double) seq->movie_n[mv];
+        loss->se += err * err;
+        loss->n_rated++;
+        loss->reg += lu * bu * bu + lm * bm * bm + reg * (qq + pp);
+        /* forward was: r^ = mu + b_u + b_m + (h + p_u) . q,  loss (r^ - r)^2 / norm */
+        float gr = (float) (2.0 * err / norm);
+        float *dh = dhm + (size_t) i * H;
+        for (int k = 0; k < H; k++) {
+            dh[k] += gr * q[k];
+        }
+        float dbu = gr + (float) (2.0 * lu / norm) * bu, dbm = gr + (float) (2.0 * lm / norm) * bm;
+        if (sgd_lr > 0.0f) {
+            const float a = sgd_lr * (float) norm;
+            for (int k = 0; k < H; k++) {
+                float dq = gr * (h[k] + pu[k]) + rg2 * q[k], dp = gr * q[k] + rg2 * pu[k];
+                q[k] -= a * dq;
+                pu[k] -= a * dp;
+            }
+            v[T_BU][u] -= a * dbu;
+            v[T_BM][mv] -= a * dbm;
+        } else {
+            float *dq = g[T_Q] + (size_t) mv * H, *dpu = g[T_PU] + (size_t) u * H;
+            for (int k = 0; k < H; k++) {
+                dq[k] += gr * (h[k] + pu[k]) + rg2 * q[k];
+                dpu[k] += gr * q[k] + rg2 * pu[k];
+            }
+            g[T_BU][u] += dbu;
+            g[T_BM][mv] += dbm;
+        }
+    }
+}
+
+/* seq_rate with inverted dropout (rate p, from r) on the state h of every row: the rating layer
+ * then cannot lean on single coordinates of the state, which otherwise come to identify the
+ * user and let the layer memorise his ratings.  p == 0 is seq_rate itself. */
+static void seq_rate_dropout(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
+                             const rg_i_seq_t *seq, int64_t NR, const float *hm, float *dhm,
+                             const int32_t *users, const int32_t *movies, const float *ratings,
+                             float reg, float sgd_lr, float p, rg_rng_t *r, double norm,
+                             seq_loss_t *loss) {
+    if (p <= 0.0f) {
+        seq_rate(n, g, seq, NR, hm, dhm, users, movies, ratings, reg, sgd_lr, norm, loss);
+        return;
+    }
+    size_t len = (size_t) NR * (size_t) n->H;
+    rg_dropout_forward(w->hd, w->mask, hm, len, p, r);
+    memset(w->dtmp, 0, len * sizeof(float));
+    seq_rate(n, g, seq, NR, w->hd, w->dtmp, users, movies, ratings, reg, sgd_lr, norm, loss);
+    /* forward was: hd = hm * mask / (1 - p) */
+    rg_dropout_backward(dhm, w->dtmp, w->mask, len, p);
+}
+
 /* Forward and backward of the window t0 .. t0+Tw-1 of a batch: reads the carried state in
  * state[0], leaves the state after the window in state[Tw], accumulates the gradients of
  * (the window's objective) / norm into g and adds its loss parts to *loss.  The K negatives must
- * be in w->neg.  mv_scale (M) is 1 / (expected rating-target occurrences of each movie per
- * epoch), spreading the movie-bias penalty. */
+ * be in w->neg. */
 static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
                        const rg_i_seq_t *seq, const seq_batch_t *bt, int t0, int Tw, float reg,
-                       const float *mv_scale, double norm, seq_loss_t *loss) {
+                       float sgd_lr, float dropout, rg_rng_t *r, double norm, seq_loss_t *loss) {
     const rg_i_seqcell_t *cell = n->cell;
     const int D = n->D, H = n->H, Din = n->Din, K = w->K;
     const size_t SP = (size_t) n->S * w->P, BCH = (size_t) w->B * (size_t) n->C * (size_t) H;
@@ -366,7 +451,6 @@ static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
 
     /* ---- forward through the cell, gathering the inputs of both heads ---- */
     int64_t N = 0, NQ = 0;
-    w->n_u = 0;
     for (int j = 0; j < Tw; j++) {
         int nj = seq_active(bt, t0 + j);
         w->step_rows[j] = nj;
@@ -383,6 +467,7 @@ static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
             memcpy(w->hmat + (size_t) N * H, s_prev + (size_t) b * H, (size_t) H * sizeof(float));
             w->row_user[N] = bt->users[b];
             w->row_movie[N] = mv;
+            w->row_rating[N] = seq->rating[e];
             N++;
         }
         cell->forward(s_next, w->cache + (size_t) j * BCH, x, s_prev, v[T_WX], v[T_WH], v[T_B],
@@ -392,7 +477,6 @@ static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
             if (bt->len[b] != t0 + j + 1 || bt->n_tg[b] == 0) {
                 continue;
             }
-            w->ids_u[w->n_u++] = bt->users[b];
             for (int32_t i = 0; i < bt->n_tg[b]; i++) {
                 int64_t e = bt->perm[bt->start[b] + bt->len[b] + i];
                 memcpy(w->qmat + (size_t) NQ * H, s_next + (size_t) b * H,
@@ -409,40 +493,18 @@ static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
     loss->n += N;
     loss->n_tg += NQ;
     w->n_rows = N;
-    w->n_q = NQ;
 
-    /* ---- rating head on the final states: r^ = mu + b_u + b_m + h_T . Q_m ---- */
-    const float rg2 = (float) (2.0 * reg / norm);
+    /* ---- rating head, on the state before each input (its own rating: the next rating) and
+     * on the final state (the held-out ratings) ---- */
+    memset(w->dhmat, 0, (size_t) N * H * sizeof(float));
     memset(w->dqmat, 0, (size_t) NQ * H * sizeof(float));
-    for (int64_t i = 0; i < NQ; i++) {
-        int32_t u = w->q_user[i], mv = w->q_movie[i];
-        const float *h = w->qmat + (size_t) i * H;
-        const float *q = v[T_Q] + (size_t) mv * H;
-        double dot = 0.0, qq = 0.0;
-        for (int k = 0; k < H; k++) {
-            dot += (double) h[k] * q[k];
-            qq += (double) q[k] * q[k];
-        }
-        float bu = v[T_BU][u], bm = v[T_BM][mv];
-        double err = n->mu + bu + bm + dot - w->q_rating[i];
-        /* the bias penalties, spread over the biases' occurrences as rating targets */
-        double lu = SEQ_BIAS_REG_USER / (double) bt->n_tg[w->q_row[i]];
-        double lm = SEQ_BIAS_REG_MOVIE * (double) mv_scale[mv];
-        loss->se += err * err;
-        loss->reg += lu * bu * bu + lm * bm * bm + reg * qq;
-        /* forward was: r^ = mu + b_u + b_m + h . q,  loss (r^ - r)^2 / norm */
-        float gr = (float) (2.0 * err / norm);
-        float *dh = w->dqmat + (size_t) i * H, *dq = g[T_Q] + (size_t) mv * H;
-        for (int k = 0; k < H; k++) {
-            dh[k] += gr * q[k];
-            dq[k] += gr * h[k] + rg2 * q[k];
-        }
-        g[T_BU][u] += gr + (float) (2.0 * lu / norm) * bu;
-        g[T_BM][mv] += gr + (float) (2.0 * lm / norm) * bm;
-    }
+    seq_rate_dropout(n, g, w, seq, N, w->hmat, w->dhmat, w->row_user, w->row_movie,
+                     w->row_rating, reg, sgd_lr, dropout, r, norm, loss);
+    seq_rate_dropout(n, g, w, seq, NQ, w->qmat, w->dqmat, w->q_user, w->q_movie, w->q_rating,
+                     reg, sgd_lr, dropout, r, norm, loss);
 
     /* ---- next-movie head: logits over [next movie | K shared negatives] ---- */
-    memset(w->dhmat, 0, (size_t) N * H * sizeof(float));
+    const float rg2 = (float) (2.0 * reg / norm);
     rg_embedding_forward(w->pn, v[T_P], w->neg, K, H);
     for (int k = 0; k < K; k++) {
         w->cn[k] = v[T_C][w->neg[k]];
@@ -628,7 +690,6 @@ typedef struct {
     int64_t *perm;    /* (n) user u's entries from ptr[u]: inputs in sequence order, then targets */
     int32_t *in_len;  /* (U) */
     int32_t *n_tg;    /* (U) */
-    float *mv_scale;  /* (M) 1 / expected rating-target occurrences of the movie per epoch */
     void *mem;
 } seq_plan_t;
 
@@ -639,8 +700,8 @@ static void seq_plan_free(seq_plan_t *p) {
 
 static rg_error_t seq_plan_init(seq_plan_t *p, const rg_i_seq_t *seq, const char *name) {
     memset(p, 0, sizeof *p);
-    size_t n = (size_t) seq->n, U = (size_t) seq->n_users, M = (size_t) seq->n_movies;
-    size_t bytes = n * sizeof(int64_t) + 2 * U * sizeof(int32_t) + M * sizeof(float);
+    size_t n = (size_t) seq->n, U = (size_t) seq->n_users;
+    size_t bytes = n * sizeof(int64_t) + 2 * U * sizeof(int32_t);
     p->mem = rg_malloc(bytes ? bytes : 1);
     if (p->mem == NULL) {
         RG_ERROR(RG_ENOMEM, "%s model: cannot allocate the epoch plan (%zu bytes)", name, bytes);
@@ -648,11 +709,6 @@ static rg_error_t seq_plan_init(seq_plan_t *p, const rg_i_seq_t *seq, const char
     p->perm = p->mem;
     p->in_len = (int32_t *) (p->perm + n);
     p->n_tg = p->in_len + U;
-    p->mv_scale = (float *) (p->n_tg + U);
-    for (size_t j = 0; j < M; j++) {
-        double occ = SEQ_HOLDOUT * (double) seq->movie_n[j];
-        p->mv_scale[j] = (float) (1.0 / (occ > 1.0 ? occ : 1.0));
-    }
     return RG_SUCCESS;
 }
 
@@ -838,21 +894,23 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     rg_error_t rc = RG_SUCCESS;
     seq_impl_t *s = NULL;
     rg_hparams_t *hp = &m->hp;
-    rg_hp_default_i(&hp->dim, 32);
-    rg_hp_default_i(&hp->epochs, 20);
-    rg_hp_default_f(&hp->lr, 0.01f);
-    rg_hp_default_f(&hp->reg, 0.02f);
+    rg_hp_default_i(&hp->dim, 16);
+    rg_hp_default_i(&hp->epochs, 25);
+    rg_hp_default_f(&hp->lr, 0.005f);
+    rg_hp_default_f(&hp->reg, 0.05f);
+    rg_hp_default_i(&hp->patience, 3);
     rg_hp_default_i(&hp->batch, 32);
     rg_hp_default_i(&hp->window, 32);
     rg_hp_default_i(&hp->negatives, 64);
+    rg_hp_default_f(&hp->dropout, 0.5f);
     if (hp->dim < 1 || hp->batch < 1 || hp->window < 1 || hp->negatives < 1 || hp->epochs < 0) {
         RG_ERROR(RG_EINVAL, "%s model: dim %d, batch %d, window %d, negatives %d and epochs %d "
                  "must be positive", cell->name, (int) hp->dim, (int) hp->batch,
                  (int) hp->window, (int) hp->negatives, (int) hp->epochs);
     }
-    if (!(hp->lr > 0.0f) || !(hp->reg >= 0.0f)) {
-        RG_ERROR(RG_EINVAL, "%s model: lr %g must be > 0 and reg %g >= 0", cell->name,
-                 (double) hp->lr, (double) hp->reg);
+    if (!(hp->lr > 0.0f) || !(hp->reg >= 0.0f) || !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
+        RG_ERROR(RG_EINVAL, "%s model: lr %g must be > 0, reg %g >= 0 and dropout %g in [0, 1)",
+                 cell->name, (double) hp->lr, (double) hp->reg, (double) hp->dropout);
     }
     if (train->n_users != m->n_users || train->n_movies != m->n_movies) {
         RG_ERROR(RG_EINVAL, "%s model: graph has %lld users / %lld movies, the model %lld / %lld",
@@ -867,6 +925,7 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     RG_CHECK(rg_model_declare(m, "rate_q", RG_DTYPE_F32, m->n_movies, H));
     RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
     RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
+    RG_CHECK(rg_model_declare(m, "user_vec", RG_DTYPE_F32, m->n_users, H));
     RG_CHECK(rg_model_declare(m, "rank_p", RG_DTYPE_F32, m->n_movies, H));
     RG_CHECK(rg_model_declare(m, "rank_c", RG_DTYPE_F32, m->n_movies, 1));
     RG_CHECK(rg_model_declare(m, "user_emb", RG_DTYPE_F32, m->n_users, H));
@@ -882,10 +941,9 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     rg_rng_init(&r, rg_rng_mix(hp->seed, 1));
     rg_param_init_uniform(n->v[T_E], (size_t) (n->M * n->D), SEQ_INIT_SCALE, &r);
     cell->init(n->v[T_WX], n->v[T_WH], n->v[T_B], n->Din, n->H, &r);
-    /* Q starts at zero: the untrained model is exactly the damped-mean bias model, and the
-     * taste term grows from there only as far as the data supports it */
-    rg_param_zero(n->v[T_Q], (size_t) (n->M * n->H));
+    rg_param_init_uniform(n->v[T_Q], (size_t) (n->M * n->H), SEQ_INIT_SCALE, &r);
     rg_param_init_uniform(n->v[T_P], (size_t) (n->M * n->H), SEQ_INIT_SCALE, &r);
+    rg_param_init_uniform(n->v[T_PU], (size_t) (n->U * n->H), SEQ_INIT_SCALE, &r);
     seq_init_biases(n, train);
 
     size_t U = (size_t) (m->n_users > 0 ? m->n_users : 1), B = (size_t) hp->batch;
@@ -901,7 +959,7 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
         RG_FAIL(RG_ENOMEM, "%s model: cannot allocate gradients of %zu floats", cell->name,
                 n->n_train);
     }
-    RG_TRY(rg_adam_init(&s->adam, n->off[T_Q] - n->off[T_WX], 0.9f, 0.999f, 1e-8f, 0.0f,
+    RG_TRY(rg_adam_init(&s->adam, n->n_train ? n->n_train : 1, 0.9f, 0.999f, 1e-8f, 0.0f,
                         RG_ADAM_L2));
     int64_t max_len = 0;
     for (int32_t u = 0; u < (int32_t) train->n_users; u++) {
@@ -918,41 +976,31 @@ cleanup:
 
 /* One lazy-Adam step over the window's touched rows and the dense cell weights, then zeroes
  * exactly the gradient entries the window wrote. */
-static void seq_update(seq_impl_t *s, float lr, double norm) {
+static void seq_update(seq_impl_t *s) {
     seq_net_t *n = &s->net;
     seq_ws_t *w = &s->ws;
     const int64_t N = w->n_rows;
     memcpy(w->ids_m, w->row_movie, (size_t) N * sizeof(int32_t));
     int64_t nm = rg_ids_unique(w->ids_m, N);
-    memcpy(w->ids_q, w->q_movie, (size_t) w->n_q * sizeof(int32_t));
-    int64_t nq = rg_ids_unique(w->ids_q, w->n_q);
     memcpy(w->ids_r, w->row_movie, (size_t) N * sizeof(int32_t));
     memcpy(w->ids_r + N, w->neg, (size_t) w->K * sizeof(int32_t));
     int64_t nr = rg_ids_unique(w->ids_r, N + w->K);
-    int64_t nu = rg_ids_unique(w->ids_u, w->n_u);
-    const rg_sparse_rows_t tables[6] = {
-        {n->off[T_E], n->M, n->D, w->ids_m, nm},  {n->off[T_Q], n->M, n->H, w->ids_q, nq},
-        {n->off[T_BM], n->M, 1, w->ids_q, nq},    {n->off[T_BU], n->U, 1, w->ids_u, nu},
-        {n->off[T_P], n->M, n->H, w->ids_r, nr},  {n->off[T_C], n->M, 1, w->ids_r, nr},
+    /* the rating layer (Q, biases, user vectors) was updated by SGD inside the window: listed
+     * with no touched row, Adam leaves it alone */
+    const rg_sparse_rows_t tables[7] = {
+        {n->off[T_E], n->M, n->D, w->ids_m, nm}, {n->off[T_P], n->M, n->H, w->ids_r, nr},
+        {n->off[T_C], n->M, 1, w->ids_r, nr},    {n->off[T_Q], n->M, n->H, NULL, 0},
+        {n->off[T_BM], n->M, 1, NULL, 0},        {n->off[T_BU], n->U, 1, NULL, 0},
+        {n->off[T_PU], n->U, n->H, NULL, 0},
     };
     float *dense = s->grads + n->off[T_WX];
     size_t n_dense = n->off[T_Q] - n->off[T_WX];
     rg_grad_clip_norm(dense, n_dense, SEQ_CLIP_NORM);
-    rg_adam_step(&s->adam, n->v[T_WX], dense, SEQ_CELL_LR);
+    rg_adam_step_sparse(&s->adam, n->v[0] - n->off[0], s->grads, SEQ_ADAM_LR, tables, 7);
     memset(dense, 0, n_dense * sizeof(float));
-    /* rows: plain SGD on the per-rating gradient (the window's objective was a mean over norm
-     * rows), as in SGD matrix factorisation */
-    float *params = n->v[0] - n->off[0];
-    const float step = lr * (float) norm;
-    for (int i = 0; i < 6; i++) {
-        const rg_sparse_rows_t *tb = &tables[i];
-        for (int64_t k = 0; k < tb->n_touched; k++) {
-            size_t o = tb->offset + (size_t) tb->rows[k] * (size_t) tb->D;
-            for (int d = 0; d < tb->D; d++) {
-                params[o + d] -= step * s->grads[o + d];
-            }
-        }
-        rg_grad_zero_rows(s->grads + tb->offset, tb->D, tb->rows, tb->n_touched);
+    for (int i = 0; i < 3; i++) {
+        rg_grad_zero_rows(s->grads + tables[i].offset, tables[i].D, tables[i].rows,
+                          tables[i].n_touched);
     }
 }
 
@@ -980,7 +1028,7 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
     }
     rg_rng_shuffle_i32(&r, s->batch_order, nbatch);
 
-    seq_loss_t tot = {0.0, 0.0, 0.0, 0, 0};
+    seq_loss_t tot = {0.0, 0.0, 0.0, 0, 0, 0};
     const size_t SP = (size_t) n->S * w->P;
     for (int32_t bi = 0; bi < nbatch; bi++) {
         int64_t first = (int64_t) s->batch_order[bi] * w->B;
@@ -996,14 +1044,15 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
             }
             float *g[SEQ_NT];
             seq_views(n, s->grads, g);
-            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, s->plan.mv_scale, (double) N, &tot);
-            seq_update(s, m->hp.lr, (double) N);
+            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, m->hp.lr, m->hp.dropout, &r,
+                       (double) N, &tot);
+            seq_update(s);
             /* carry the state into the next window (the gradient is truncated here) */
             memcpy(w->state, w->state + (size_t) Tw * SP, SP * sizeof(float));
         }
     }
-    /* reported: mean squared error of the held-out ratings + weighted next-movie xent per step */
-    *loss = (tot.n_tg > 0 ? tot.se / (double) tot.n_tg : 0.0) +
+    /* reported: mean squared rating error + weighted next-movie xent per step */
+    *loss = (tot.n_rated > 0 ? tot.se / (double) tot.n_rated : 0.0) +
             (tot.n > 0 ? SEQ_RANK_WEIGHT * tot.ce / (double) tot.n : 0.0);
     return RG_SUCCESS;
 }
@@ -1081,7 +1130,8 @@ rg_error_t rg_i_seqmodel_predict(const rg_model_t *m, const rg_graph_t *train, i
     const rg_tensor_t *tq = rg_model_tensor(m, "rate_q");
     const float *ue = rg_model_f32(m, "user_emb"), *q = rg_model_f32(m, "rate_q");
     const float *bu = rg_model_f32(m, "user_bias"), *bm = rg_model_f32(m, "movie_bias");
-    if (tq == NULL || ue == NULL || bu == NULL || bm == NULL) {
+    const float *pu = rg_model_f32(m, "user_vec");
+    if (tq == NULL || ue == NULL || bu == NULL || bm == NULL || pu == NULL) {
         RG_ERROR(RG_EFORMAT, "%s model: rating tensors missing", m->ops->name);
     }
     const int64_t H = tq->cols;
@@ -1092,10 +1142,10 @@ rg_error_t rg_i_seqmodel_predict(const rg_model_t *m, const rg_graph_t *train, i
                      "[0, %lld) x [0, %lld)", m->ops->name, (long long) i, (int) u, (int) j,
                      (long long) m->n_users, (long long) m->n_movies);
         }
-        const float *h = ue + (size_t) u * H, *q_j = q + (size_t) j * H;
+        const float *h = ue + (size_t) u * H, *p = pu + (size_t) u * H, *q_j = q + (size_t) j * H;
         double dot = 0.0;
         for (int64_t k = 0; k < H; k++) {
-            dot += (double) h[k] * q_j[k];
+            dot += ((double) h[k] + p[k]) * q_j[k];
         }
         out[i] = (float) (m->global_mean + bu[u] + bm[j] + dot);
     }
@@ -1191,7 +1241,7 @@ rg_error_t rg_i_seqmodel_objective(const rg_model_t *m, const rg_graph_t *g,
     int64_t nu = seq_sort_users(plan.in_len, seq.n_users, keys, users, NULL);
     float *gv[SEQ_NT];
     seq_views(&n, grads, gv);
-    seq_loss_t tot = {0.0, 0.0, 0.0, 0, 0};
+    seq_loss_t tot = {0.0, 0.0, 0.0, 0, 0, 0};
     for (int64_t first = 0; first < nu; first += B) {
         int nb = (int) (nu - first < B ? nu - first : B);
         seq_batch_t bt;
@@ -1200,7 +1250,7 @@ rg_error_t rg_i_seqmodel_objective(const rg_model_t *m, const rg_graph_t *g,
         for (int k = 0; k < w.K; k++) {
             w.neg[k] = (int32_t) rg_rng_below(&r, (uint64_t) n.M);
         }
-        seq_window(&n, gv, &w, &seq, &bt, 0, bt.len[0], m->hp.reg, plan.mv_scale, 1.0, &tot);
+        seq_window(&n, gv, &w, &seq, &bt, 0, bt.len[0], m->hp.reg, 0.0f, 0.0f, &r, 1.0, &tot);
     }
     *loss = tot.se + SEQ_RANK_WEIGHT * tot.ce + tot.reg;
 cleanup:
