@@ -623,4 +623,5 @@ const rg_model_ops_t rg_model_hybrid = {
     .fold_in = hybrid_fold_in,
     .release = hybrid_release,
     .val_loss = hybrid_val_loss,
+    .val_fraction_default = -1.0f, /* its own blend hold-out: a trainer hold-out only costs data */
 };
