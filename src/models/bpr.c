@@ -464,4 +464,6 @@ const rg_model_ops_t rg_model_bpr = {
     .fold_in = bpr_fold_in,
     .release = bpr_release,
     .val_loss = bpr_val_loss,
+    /* fixed epochs: use every training rating (--val-fraction to monitor the BPR loss) */
+    .val_fraction_default = -1.0f,
 };

@@ -705,6 +705,7 @@ const rg_model_ops_t rg_model_knn_user = {
     .score = knn_score,
     .fold_in = knn_fold_in,
     .release = knn_release,
+    .val_fraction_default = -1.0f, /* fixed ALS sweeps: use every training rating */
 };
 
 const rg_model_ops_t rg_model_knn_item = {
@@ -718,4 +719,5 @@ const rg_model_ops_t rg_model_knn_item = {
     .score = knn_score,
     .fold_in = knn_fold_in,
     .release = knn_release,
+    .val_fraction_default = -1.0f, /* fixed ALS sweeps: use every training rating */
 };

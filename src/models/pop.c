@@ -83,4 +83,5 @@ const rg_model_ops_t rg_model_pop = {
     .score = pop_score,
     .fold_in = pop_fold_in,
     .release = pop_release,
+    .val_fraction_default = -1.0f, /* nothing fitted: use every training rating */
 };

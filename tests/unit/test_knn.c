@@ -1,7 +1,8 @@
 /* test_knn.c: knn-user and knn-item on a planted graph (they learn it: test RMSE well below the
  * bias model's), recommendations never contain a seen movie, fold-in of a user matches
  * retraining with that user on a tiny case, neighbour-list tensors are sorted and exclude the
- * node itself, and bad hyper-parameters / ids fail with a message. */
+ * node itself, a validation carve ends in the same model (attach refits on every training
+ * rating), and bad hyper-parameters / ids fail with a message. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,38 @@ static void test_knn_fold_in_matches_retraining(void **state) {
     rg_graph_free(&full);
 }
 
+/* With a validation carve the epochs fit on part of the ratings and attach(train) refits on all
+ * of them with the same number of sweeps: the tensors equal those of a fit without a carve. */
+static void test_knn_refits_after_validation(void **state) {
+    (void) state;
+    split_graph_t s;
+    rg_model_t a, b;
+    rg_hparams_t hp;
+    rg_split_spec_t sp;
+    rg_trainer_t t;
+    int done = 0;
+    split_graph_init(&s, 50, 40, 15);
+    train_model(&a, "knn-user", "", &s.full, &s.train);
+    rg_hparams_init(&hp);
+    hp.val_fraction = 0.15f;
+    memset(&sp, 0, sizeof sp);
+    RGT_OK(rg_model_init(&b, rg_model_find("knn-user"), &hp, &sp, &s.full, &s.train));
+    RGT_OK(rg_trainer_init(&t, &b, &s.train));
+    assert_true(t.n_val > 0);
+    while (!done) {
+        RGT_OK(rg_trainer_step(&t, &done));
+    }
+    assert_true(isfinite(b.history[0].val_loss));
+    RGT_OK(rg_trainer_finish(&t));
+    rg_trainer_free(&t);
+    assert_int_equal(a.n_params, b.n_params);
+    assert_memory_equal(a.params, b.params, a.n_params * sizeof *a.params);
+    assert_memory_equal(a.ints, b.ints, a.n_ints * sizeof *a.ints);
+    rg_model_free(&a);
+    rg_model_free(&b);
+    split_graph_free(&s);
+}
+
 static void test_knn_errors(void **state) {
     (void) state;
     rg_graph_t g;
@@ -264,6 +297,7 @@ int main(void) {
         cmocka_unit_test(test_knn_neighbour_tensors),
         cmocka_unit_test(test_knn_recommend_excludes_seen),
         cmocka_unit_test(test_knn_fold_in_matches_retraining),
+        cmocka_unit_test(test_knn_refits_after_validation),
         cmocka_unit_test(test_knn_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
