@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,57 @@ static int rg_i_ptr_ok(const int64_t *ptr, int64_t n, int64_t last) {
     return 1;
 }
 
+/* The contents the checksums cannot vouch for: a file crafted with valid checksums (or written by
+ * a buggy writer) must not make a command read out of bounds, so every id an array holds is in
+ * range, each user's movies ascend (binary searches), both dataset-id lists ascend, each
+ * movie-major entry names an edge of its user that points back at the movie, every title and
+ * zip ends inside its section and ratings lie on the (finite) scale (genre bits and
+ * demographics are bounds-checked where they are used).  Returns NULL when all hold, else the
+ * reason.
+ * O(U + M + E), one pass over arrays the checksum has just read. */
+static const char *rg_i_snap_content_error(const rg_graph_t *g, const rg_i_layout_t *l,
+                                           float rmin, float rmax) {
+    const int64_t U = l->n_users, M = l->n_movies;
+    if (!(rmin <= rmax) || !isfinite(rmin) || !isfinite(rmax)) {
+        return "the rating scale is empty or not finite";
+    }
+    for (int64_t u = 0; u < U; u++) {
+        if (u > 0 && !(g->user_ext[u - 1] < g->user_ext[u])) {
+            return "user ids are not ascending";
+        }
+        for (int64_t e = g->user_ptr[u]; e < g->user_ptr[u + 1]; e++) {
+            if (g->user_adj[e] < 0 || g->user_adj[e] >= M ||
+                (e > g->user_ptr[u] && g->user_adj[e - 1] >= g->user_adj[e])) {
+                return "a user's movies are out of range or not ascending";
+            }
+            if (!(g->rating[e] >= rmin && g->rating[e] <= rmax)) {
+                return "a rating lies outside the rating scale";
+            }
+        }
+        if (g->user_zip_off[u + 1] <= g->user_zip_off[u] ||
+            g->user_zips[g->user_zip_off[u + 1] - 1] != '\0') {
+            return "a zip code is not terminated inside its section";
+        }
+    }
+    for (int64_t m = 0; m < M; m++) {
+        if (m > 0 && !(g->movie_ext[m - 1] < g->movie_ext[m])) {
+            return "movie ids are not ascending";
+        }
+        for (int64_t j = g->movie_ptr[m]; j < g->movie_ptr[m + 1]; j++) {
+            const int64_t u = g->movie_adj[j], e = g->movie_eid[j];
+            if (u < 0 || u >= U || e < g->user_ptr[u] || e >= g->user_ptr[u + 1] ||
+                g->user_adj[e] != m) {
+                return "a movie's raters do not match the users' edges";
+            }
+        }
+        if (g->movie_title_off[m + 1] <= g->movie_title_off[m] ||
+            g->movie_titles[g->movie_title_off[m + 1] - 1] != '\0') {
+            return "a title is not terminated inside its section";
+        }
+    }
+    return NULL;
+}
+
 rg_error_t rg_snapshot_load(rg_graph_t *g, const char *path) {
     rg_error_t rc = RG_SUCCESS;
     int fd = -1;
@@ -235,6 +287,10 @@ rg_error_t rg_snapshot_load(rg_graph_t *g, const char *path) {
         !rg_i_ptr_ok(g->movie_title_off, l.n_movies, l.title_bytes) ||
         !rg_i_ptr_ok(g->user_zip_off, l.n_users, l.zip_bytes)) {
         RG_FAIL(RG_EFORMAT, "%s: corrupted snapshot: inconsistent CSR offsets", path);
+    }
+    const char *why = rg_i_snap_content_error(g, &l, h->rating_min, h->rating_max);
+    if (why) {
+        RG_FAIL(RG_EFORMAT, "%s: corrupted snapshot: %s", path, why);
     }
     g->rating_min = h->rating_min;
     g->rating_max = h->rating_max;
