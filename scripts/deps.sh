@@ -13,6 +13,8 @@ packages=(
   libcairo2-dev      # loss-curve plots (SVG / PNG)
   libxml2-utils      # xmllint, to validate GraphML in tests
   python3            # loopback HTTP server for the fetch test
+  clang libclang-rt-14-dev   # libFuzzer harnesses (fuzz/run.sh)
+  valgrind           # scripts/memcheck.sh
 )
 
 missing=()
