@@ -14,7 +14,11 @@
  *                                             which an MLP cannot form from the concatenation
  *                                             alone and which carries the matrix-factorisation
  *                                             signal)
- *   r^    = mu + b_u + b_m + w2 . relu(W1 z + b1) + b2
+ *   z'    = dropout(z, hp.dropout)           (training only)
+ *   r^    = mu + b_u + b_m + w2 . relu(W1 z' + b1) + b2 + v . z'
+ * The linear path v . z' (a wide-and-deep / NeuMF-style skip) gives the decoder the weighted
+ * dot product v . (h * e) directly; through the ReLU layer alone it would need two units per
+ * coordinate.
  * Movies keep their embeddings as their state: the message a_u is the same in every round, the
  * recurrence refines h_u.  Backward runs through all T rounds (BPTT) into the GRU weights, the
  * user embeddings and, through the aggregation, the movie embeddings.
@@ -32,7 +36,7 @@
  *
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
- * mlp_b2 (1,1).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
+ * mlp_b2 (1,1), mlp_wlin (1,3D).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
  */
 #ifdef _OPENMP
@@ -54,7 +58,7 @@
 typedef struct {
     float *user_emb, *movie_emb, *user_bias, *movie_bias;
     float *wx, *wh, *bx, *bh;
-    float *w1, *b1, *w2, *b2;
+    float *w1, *b1, *w2, *b2, *wlin;
 } ggnn_view_t;
 
 /* Decoder buffers for n rows. */
@@ -62,7 +66,9 @@ typedef struct {
     float *z;    /* (n, 3D) */
     float *o;    /* (n, H) hidden after relu */
     float *s;    /* (n) */
-    float *dz, *dpre, *dout; /* (n,3D), (n,H), (n,H) */
+    float *slin; /* (n) the linear path */
+    float *dz, *dzd, *dpre, *dout; /* (n,3D), (n,3D), (n,H), (n,H) */
+    uint8_t *mask;                 /* (n,3D) dropout mask */
     float *dhrow, *derow;    /* (n,D) each */
 } ggnn_head_ws_t;
 
@@ -109,6 +115,7 @@ static void ggnn_bind(ggnn_view_t *v, const rg_model_t *m, float *block) {
     v->b1 = block + rg_model_tensor(m, "mlp_b1")->offset;
     v->w2 = block + rg_model_tensor(m, "mlp_w2")->offset;
     v->b2 = block + rg_model_tensor(m, "mlp_b2")->offset;
+    v->wlin = block + rg_model_tensor(m, "mlp_wlin")->offset;
 }
 
 /* Checks that every tensor exists with the shape the hyper-parameters give. */
@@ -122,7 +129,8 @@ static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
                 {"gru_wx", 3 * D, 2 * D},     {"gru_wh", 3 * D, D},
                 {"gru_bx", 3 * D, 1},         {"gru_bh", 3 * D, 1},
                 {"mlp_w1", H, 3 * D},         {"mlp_b1", H, 1},
-                {"mlp_w2", 1, H},             {"mlp_b2", 1, 1}};
+                {"mlp_w2", 1, H},             {"mlp_b2", 1, 1},
+                {"mlp_wlin", 1, 3 * D}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const rg_tensor_t *t = rg_model_tensor(m, want[i].name);
         if (t == NULL || t->dtype != RG_DTYPE_F32 || t->rows != want[i].rows ||
@@ -137,10 +145,11 @@ static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
 /* ---- decoder: forward / backward over n rows ---- */
 
 /* Row k pairs user state hs[h_ids[k]] (h_ids NULL: hs itself, one row for all k) with movie
- * embedding es[e_ids[k]] (e_ids NULL: row k of es).  Fills w->z, w->o, w->s (n).  O(n D H). */
+ * embedding es[e_ids[k]] (e_ids NULL: row k of es).  Fills w->z (after dropout), w->mask,
+ * w->o, w->s (n).  drop = 0 (prediction): no dropout, r unused.  O(n D H). */
 static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const float *hs,
                               const int32_t *h_ids, const float *es, const int32_t *e_ids,
-                              int64_t n, int D, int H, int nt) {
+                              int64_t n, int D, int H, float drop, rg_rng_t *r, int nt) {
     nt = rg_i_gnn_threads(nt, (double) n * 3 * D);
     (void) nt;
 #ifdef _OPENMP
@@ -156,9 +165,16 @@ static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const flo
             z_k[2 * D + i] = h_k[i] * e_k[i];
         }
     }
+    if (drop > 0.0f) {
+        rg_dropout_forward(w->z, w->mask, w->z, (size_t) n * 3 * (size_t) D, drop, r);
+    }
     rg_linear_forward(w->o, w->z, p->w1, p->b1, (int) n, 3 * D, H);
     rg_relu_forward(w->o, w->o, (size_t) n * (size_t) H);
     rg_linear_forward(w->s, w->o, p->w2, p->b2, (int) n, H, 1);
+    rg_linear_forward(w->slin, w->z, p->wlin, NULL, (int) n, 3 * D, 1);
+    for (int64_t k = 0; k < n; k++) {
+        w->s[k] += w->slin[k];
+    }
 }
 
 /* Given ds (n), accumulates the decoder weights' gradients into g and writes the gradients of
@@ -166,7 +182,7 @@ static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const flo
 static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_head_ws_t *w,
                                const float *ds, const float *hs, const int32_t *h_ids,
                                const float *es, const int32_t *e_ids, int64_t n, int D, int H,
-                               int nt) {
+                               float drop, int nt) {
     nt = rg_i_gnn_threads(nt, (double) n * 2 * D);
     (void) nt;
     size_t nH = (size_t) n * (size_t) H;
@@ -176,8 +192,18 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     /* forward was: o = relu(z W1^T + b1) (in place; backward reads the output) */
     rg_param_zero(w->dpre, nH);
     rg_relu_backward(w->dpre, w->dout, w->o, nH);
-    rg_param_zero(w->dz, (size_t) n * 3 * (size_t) D);
+    size_t n3D = (size_t) n * 3 * (size_t) D;
+    rg_param_zero(w->dz, n3D);
     rg_linear_backward(w->dz, g->w1, g->b1, w->dpre, w->z, p->w1, (int) n, 3 * D, H);
+    /* forward was: s += z' wlin^T */
+    rg_linear_backward(w->dz, g->wlin, NULL, ds, w->z, p->wlin, (int) n, 3 * D, 1);
+    const float *dz = w->dz;
+    if (drop > 0.0f) {
+        /* forward was: z' = dropout(z) */
+        rg_param_zero(w->dzd, n3D);
+        rg_dropout_backward(w->dzd, w->dz, w->mask, n3D, drop);
+        dz = w->dzd;
+    }
     /* forward was: z = [h | e | h * e] */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
@@ -185,7 +211,7 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     for (int64_t k = 0; k < n; k++) {
         const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
         const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
-        const float *dz_k = w->dz + (size_t) k * 3 * (size_t) D;
+        const float *dz_k = dz + (size_t) k * 3 * (size_t) D;
         float *dh_k = w->dhrow + (size_t) k * (size_t) D;
         float *de_k = w->derow + (size_t) k * (size_t) D;
         for (int i = 0; i < D; i++) {
@@ -198,39 +224,20 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
 /* Carves the decoder buffers for n rows out of *mem; returns the floats used. */
 static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, int H) {
     size_t nD = (size_t) n * (size_t) D, nH = (size_t) n * (size_t) H, off = 0;
-    if (mem != NULL) {
-        w->z = mem + off;
+    size_t mask_floats = (3 * nD + sizeof(float) - 1) / sizeof(float);
+    size_t sizes[] = {3 * nD, nH, (size_t) n, (size_t) n, 3 * nD, 3 * nD, nH, nH, nD, nD};
+    float **views[] = {&w->z,   &w->o,    &w->s,    &w->slin,  &w->dz,
+                       &w->dzd, &w->dpre, &w->dout, &w->dhrow, &w->derow};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (mem != NULL) {
+            *views[i] = mem + off;
+        }
+        off += sizes[i];
     }
-    off += 3 * nD;
     if (mem != NULL) {
-        w->o = mem + off;
+        w->mask = (uint8_t *) (mem + off);
     }
-    off += nH;
-    if (mem != NULL) {
-        w->s = mem + off;
-    }
-    off += (size_t) n;
-    if (mem != NULL) {
-        w->dz = mem + off;
-    }
-    off += 3 * nD;
-    if (mem != NULL) {
-        w->dpre = mem + off;
-    }
-    off += nH;
-    if (mem != NULL) {
-        w->dout = mem + off;
-    }
-    off += nH;
-    if (mem != NULL) {
-        w->dhrow = mem + off;
-    }
-    off += nD;
-    if (mem != NULL) {
-        w->derow = mem + off;
-    }
-    off += nD;
-    return off;
+    return off + mask_floats;
 }
 
 /* ---- the user state: aggregation + T GRU rounds ---- */
@@ -405,13 +412,15 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hp_default_i(&hp->batch, 512);
     rg_hp_default_i(&hp->epochs, 30);
     rg_hp_default_f(&hp->lr, 0.002f);
-    rg_hp_default_f(&hp->reg, 0.02f);
-    if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f)) {
+    rg_hp_default_f(&hp->reg, 0.001f);
+    rg_hp_default_f(&hp->dropout, 0.0f);
+    if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f) ||
+        !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
         RG_ERROR(RG_EINVAL,
                  "ggnn: need dim >= 1 (got %d), steps >= 1 (%d), batch >= 1 (%d), lr > 0 (%g), "
-                 "reg >= 0 (%g)",
+                 "reg >= 0 (%g), dropout in [0, 1) (%g)",
                  (int) hp->dim, (int) hp->steps, (int) hp->batch, (double) hp->lr,
-                 (double) hp->reg);
+                 (double) hp->reg, (double) hp->dropout);
     }
     int64_t D = hp->dim, H = hp->dim;
     RG_CHECK(rg_model_declare(m, "user_emb", RG_DTYPE_F32, m->n_users, D));
@@ -426,6 +435,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     RG_CHECK(rg_model_declare(m, "mlp_b1", RG_DTYPE_F32, H, 1));
     RG_CHECK(rg_model_declare(m, "mlp_w2", RG_DTYPE_F32, 1, H));
     RG_CHECK(rg_model_declare(m, "mlp_b2", RG_DTYPE_F32, 1, 1));
+    RG_CHECK(rg_model_declare(m, "mlp_wlin", RG_DTYPE_F32, 1, 3 * D));
     RG_CHECK(rg_model_alloc(m));
 
     ggnn_view_t p;
@@ -438,6 +448,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_param_init_xavier(p.wh, (size_t) (3 * D * D), (int) D, (int) D, &r);
     rg_param_init_he(p.w1, (size_t) (H * 3 * D), (int) (3 * D), &r);
     rg_param_init_xavier(p.w2, (size_t) H, (int) H, 1, &r);
+    rg_param_init_xavier(p.wlin, (size_t) (3 * D), (int) (3 * D), 1, &r);
 
     ggnn_t *t = NULL;
     RG_CHECK(ggnn_get_impl(m, &t));
@@ -490,7 +501,8 @@ static int64_t ggnn_build_batch(ggnn_t *t, const rg_graph_t *g, int64_t n_units,
 /* Forward, loss and backward on the batch built by ggnn_build_batch: accumulates the gradient of
  * the batch's mean squared error into t->opt.grads and records the touched rows.  Returns the
  * mean squared error. */
-static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) {
+static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, int epoch,
+                              int64_t batch_index) {
     int D = t->D, H = t->H, T = t->T, nt = t->nt;
     size_t nD = (size_t) nu * (size_t) D;
     ggnn_view_t p, g;
@@ -505,7 +517,12 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) 
                           nt);
     ggnn_rounds_forward(&p, t->x, t->hs, t->cache, cache_stride, nu, D, T);
     const float *hT = t->hs + (size_t) T * nD;
-    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, p.movie_emb, t->edge_movie, ne, D, H, nt);
+    rg_rng_t r; /* dropout stream of this batch: fixed by (seed, epoch, batch) */
+    rg_rng_init(&r, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
+                               (uint64_t) batch_index));
+    float drop = m->hp.dropout;
+    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, p.movie_emb, t->edge_movie, ne, D, H, drop,
+                      &r, nt);
     rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
                           p.movie_bias, (float) m->global_mean, ne);
     rg_param_zero(t->dpred, (size_t) ne);
@@ -514,7 +531,7 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne) 
     /* ---- backward, the mirror image ---- */
     rg_i_gnn_head_backward(g.user_bias, g.movie_bias, t->dpred, t->edge_user, t->edge_movie, ne);
     ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, p.movie_emb, t->edge_movie,
-                       ne, D, H, nt);
+                       ne, D, H, drop, nt);
     rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
     /* forward was: row k of z read hT[edge_unit[k]] */
     rg_param_zero(t->dh, nD);
@@ -585,7 +602,7 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         t->opt.n_touched[i] = 0;
     }
-    *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne) : 0.0;
+    *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne, epoch, 0) : 0.0;
     *grads = t->opt.grads;
     return RG_SUCCESS;
 }
@@ -595,12 +612,12 @@ static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     ggnn_t *t = m->impl;
     int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch);
     double sse = 0.0;
-    int64_t pos = 0, n_seen = 0;
+    int64_t pos = 0, n_seen = 0, batch_index = 0;
     float lr = rg_i_gnn_lr(m, epoch);
     while (pos < n_units) {
         int64_t ne = 0;
         int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
-        sse += ggnn_batch_grad(t, m, nu, ne) * (double) ne;
+        sse += ggnn_batch_grad(t, m, nu, ne, epoch, batch_index++) * (double) ne;
         rg_i_gnn_opt_step(&t->opt, m, lr);
         n_seen += ne;
     }
@@ -679,7 +696,7 @@ static rg_error_t ggnn_decode(const rg_model_t *m, const float *hs, const int32_
     for (int64_t k0 = 0; k0 < n; k0 += chunk) {
         int64_t nk = n - k0 < chunk ? n - k0 : chunk;
         ggnn_head_forward(&p, &w, hs, h_ids ? h_ids + k0 : NULL, p.movie_emb, movies + k0, nk, D,
-                          H, t->nt);
+                          H, 0.0f, NULL, t->nt);
         for (int64_t k = 0; k < nk; k++) {
             float bu = users ? p.user_bias[users[k0 + k]] : 0.0f;
             out[k0 + k] = (float) m->global_mean + bu + p.movie_bias[movies[k0 + k]] + w.s[k];

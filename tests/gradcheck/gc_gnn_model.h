@@ -14,9 +14,10 @@
  * it carries ~1e-6 of rounding noise, i.e. ~3e-4 / h in a slope; ReLUs put kinks a step h away
  * with a probability ~ (rows * D) h.  A sweep of one ggnn GRU weight gave slopes within 4e-4
  * relative of the analytic value for h in [4e-3, 1e-1] and noise-dominated ones below 1e-3.
- * Hence the 4-point stencil with h = 3e-3, tol 1e-2 and tiny 1e-2 (gradients span 1e-5 .. 1;
- * below 1e-2 the comparison is absolute at 1e-4, above the ~6e-5 noise seen at h = 3e-3 and far
- * below a real bug: dropping one term of the decoder's backward gives relative errors of 0.9-1).
+ * Hence the 4-point stencil with h = 3e-3, tol 1e-2 and tiny 2e-2 (gradients span 1e-5 .. 1;
+ * below 2e-2 the comparison is absolute at 2e-4, above the 0.6-1.3e-4 noise seen on GRU weights
+ * at h = 3e-3 and far below a real bug: dropping one term of the decoder's backward gives
+ * relative errors of 0.9-1 on gradients of 0.02-0.07).
  */
 #ifndef GC_GNN_MODEL_H
 #define GC_GNN_MODEL_H
@@ -94,7 +95,7 @@ static void gc_check_model(const rg_model_ops_t *ops, gc_batch_grad_fn *fn, cons
     rgt_gc_opts_default(&o);
     o.four_point = 1;
     o.eps = 3e-3;
-    o.tiny = 1e-2;
+    o.tiny = 2e-2;
     o.verbose = 0;
     gc_ctx_t c = {&m, &g, fn};
     int ok = 1;
