@@ -212,6 +212,7 @@ typedef struct {
     FILE *f;
     EVP_MD_CTX *md;
     int failed;
+    int nomem; /* the failure was the staging buffer's allocation */
     /* a small staging buffer for the META / TTAB / HIST payloads, whose length is needed first */
     unsigned char *buf;
     size_t len, cap;
@@ -238,6 +239,7 @@ static void rg_w_put(rg_rgm_writer_t *w, const void *p, size_t n) {
         unsigned char *b = rg_realloc(w->buf, cap);
         if (!b) {
             w->failed = 1;
+            w->nomem = 1;
             return;
         }
         w->buf = b;
@@ -401,6 +403,9 @@ rg_error_t rg_model_save(const rg_model_t *m, const char *path) {
     rg_w_section_header(&w, RG_SEC_END, RG_RGM_DIGEST_LEN);
     if (!w.failed && fwrite(digest, 1, RG_RGM_DIGEST_LEN, w.f) != RG_RGM_DIGEST_LEN) {
         w.failed = 1;
+    }
+    if (w.nomem) {
+        RG_FAIL(RG_ENOMEM, "cannot write model file %s: out of memory", path);
     }
     if (w.failed || fflush(w.f) != 0 || fsync(fileno(w.f)) != 0) {
         RG_FAIL(RG_EIO, "cannot write model file %s: %s", tmp,
