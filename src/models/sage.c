@@ -21,7 +21,8 @@
  * Each layer is GraphSAGE's mean aggregator with a second, rating-aware channel: the mean of the
  * sampled neighbours weighted by the centred rating of the connecting edge (gnn_common.h says
  * why centred); without it the messages would say which movies a user rated but not how.
- * The output layer has no activation: the dot decoder needs signed coordinates.
+ * The output layer has no activation: the dot decoder needs signed coordinates.  In training,
+ * hp.dropout (default 0) drops layer-1 outputs (inverted dropout, one mask stream per batch).
  *
  * Feature table rows: genres [0, G), then with demographics gender M/F [G, G+2), age buckets
  * [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes are the buckets' lower
@@ -112,7 +113,8 @@ typedef struct {
     float *bfw;
     sage_layer_ws_t L2, L1; /* layer 2 (dst nodes[1]) and layer 1 (dst nodes[0]) */
     float *X2, *F2, *H1b, *H2b, *Ub, *Vb;
-    float *dX2, *dH1, *dH2, *dUb, *dVb;
+    float *dX2, *dH1, *dH1d, *dH2, *dUb, *dVb;
+    uint8_t *mask1;      /* (cap1, D) dropout mask of the layer-1 outputs */
     float *ws_mem;
 } sage_t;
 
@@ -362,7 +364,8 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
     size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, t->block.cap_edges[2], D);
     size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, t->block.cap_edges[1], D);
-    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s0, nb * d, nb * d};
+    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
+                      nb * d, (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
     size_t n_floats = n_l2 + n_l1;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         n_floats += sizes[i];
@@ -380,12 +383,15 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
         }
     }
     float *w = t->ws_mem;
-    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s, &t->X2, &t->F2, &t->H1b,
-                       &t->H2b, &t->Ub, &t->Vb, &t->dX2, &t->dH1, &t->dH2, &t->dUb, &t->dVb};
+    float *mask_mem = NULL;
+    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,   &t->X2,  &t->F2,
+                       &t->H1b,    &t->H2b,  &t->Ub,    &t->Vb,  &t->dX2, &t->dH1,
+                       &t->dH1d,   &t->dH2,  &t->dUb,   &t->dVb, &mask_mem};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *views[i] = w;
         w += sizes[i];
     }
+    t->mask1 = (uint8_t *) mask_mem;
     w += sage_layer_carve(&t->L2, w, c1, t->block.cap_edges[2], D);
     sage_layer_carve(&t->L1, w, c0, t->block.cap_edges[1], D);
     int64_t cap = c2 > B ? c2 : B;
@@ -403,10 +409,13 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hp_default_i(&hp->epochs, 40);
     rg_hp_default_f(&hp->lr, 0.003f);
     rg_hp_default_f(&hp->reg, 0.001f);
-    if (hp->dim < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f)) {
+    rg_hp_default_f(&hp->dropout, 0.0f);
+    if (hp->dim < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f) ||
+        !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
         RG_ERROR(RG_EINVAL, "sage: need dim >= 1 (got %d), batch >= 1 (%d), lr > 0 (%g), "
-                            "reg >= 0 (%g)",
-                 (int) hp->dim, (int) hp->batch, (double) hp->lr, (double) hp->reg);
+                            "reg >= 0 (%g), dropout in [0, 1) (%g)",
+                 (int) hp->dim, (int) hp->batch, (double) hp->lr, (double) hp->reg,
+                 (double) hp->dropout);
     }
     int64_t D = hp->dim;
     RG_CHECK(rg_model_declare(m, "user_emb", RG_DTYPE_F32, m->n_users, D));
@@ -492,6 +501,14 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     sage_input_forward(&p, &t->feat, b->nodes[2], n2, t->bfptr, t->bfidx, t->bfw, t->X2, t->F2,
                        D, nt);
     sage_layer_forward(t->H1b, &t->L2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
+    float drop = m->hp.dropout;
+    size_t n1D = (size_t) n1 * (size_t) D;
+    if (drop > 0.0f) {
+        rg_rng_t r; /* dropout stream of this batch: fixed by (seed, epoch, batch) */
+        rg_rng_init(&r, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
+                                   (uint64_t) batch_index));
+        rg_dropout_forward(t->H1b, t->mask1, t->H1b, n1D, drop, &r);
+    }
     sage_layer_forward(t->H2b, &t->L1, t->H1b, &csr1, p.w2, p.b2, mu, D, 0, nt);
     rg_embedding_forward(t->Ub, t->H2b, t->pos_u, (int) nb, D);
     rg_embedding_forward(t->Vb, t->H2b, t->pos_m, (int) nb, D);
@@ -511,10 +528,18 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     rg_param_zero(t->dH2, (size_t) n0 * (size_t) D);
     rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
     rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
-    rg_param_zero(t->dH1, (size_t) n1 * (size_t) D);
+    rg_param_zero(t->dH1, n1D);
     sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, D, 0, nt);
+    const float *dH1 = t->dH1;
+    if (drop > 0.0f) {
+        /* forward was: H1 = dropout(relu(.)) in place; the relu backward below reads the
+         * dropped output, whose zeros carry no gradient either way */
+        rg_param_zero(t->dH1d, n1D);
+        rg_dropout_backward(t->dH1d, t->dH1, t->mask1, n1D, drop);
+        dH1 = t->dH1d;
+    }
     rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
-    sage_layer_backward(t->dX2, gr.w1, gr.b1, t->dH1, t->H1b, &t->L2, &csr2, p.w1, D, 1, nt);
+    sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, D, 1, nt);
     /* forward was: x = emb[nodes] + feature sum */
     rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
     rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};

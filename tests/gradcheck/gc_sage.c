@@ -4,7 +4,8 @@
  * two-channel (mean and centred-rating) aggregations over a sampled block (batch edges excluded) and the input features.
  * Two draws: small fanouts (2, 2: sampling, unseen neighbours) with the first layer's units
  * pushed into their active regime (sage_b1 + 1, see gc_gnn_model.h), and full neighbourhoods
- * (0, 0) with the ReLUs in both regimes. */
+ * (0, 0) with the ReLUs in both regimes and dropout 0.2 on the layer-1 outputs (the batch's
+ * mask is fixed by the seed). */
 #include "gc_gnn_model.h"
 
 extern const rg_model_ops_t rg_model_sage;
@@ -17,6 +18,7 @@ static void check(uint64_t param_seed, int f1, int f2, const char *shift_name) {
     hp.fanout[1] = f2;
     hp.batch = 12;
     hp.seed = 5;
+    hp.dropout = shift_name == NULL ? 0.2f : 0.0f;
     gc_check_model(&rg_model_sage, rg_i_sage_batch_grad, &hp, param_seed, shift_name, 1.0f);
 }
 
