@@ -34,7 +34,7 @@
  * ratings and draws negatives from the stream rg_rng_mix(seed, (epoch, block)), so the result
  * depends on the seed only, not on the thread count or scheduling.  Redrawing the bins every
  * epoch lets every movie serve as a negative for every positive over the epochs. */
-#define BPR_BINS 8
+#define BPR_BINS 4
 
 typedef struct {
     int32_t *edge_user;   /* (E) user of each edge */
