@@ -90,7 +90,7 @@ fi
 
 RAW="$OUT/raw"
 mkdir -p "$RAW" "$OUT/curves"
-rm -f "$RAW"/*
+find "$RAW" -maxdepth 1 -type f -delete
 MANIFEST="$RAW/manifest.tsv"
 : >"$MANIFEST"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -152,16 +152,19 @@ if [ "$PEERS" = 1 ]; then
             echo "suite: peer $m skipped: reelgraph's u1 run failed" >&2
             continue
         fi
-        mapfile -t hp < <("$PY" - "$RAW/u1-$m.json" <<'EOF'
+        mapfile -t hp < <("$PY" - "$RAW/u1-$m.json" "$m" <<'EOF'
 import json, sys
 p = json.load(open(sys.argv[1]))["params"]
+keys = {"mf": ("dim", "epochs", "lr", "reg"),
+        "sage": ("dim", "epochs", "lr", "reg", "batch"),
+        "ggnn": ("dim", "epochs", "lr", "reg", "batch", "steps", "dropout")}[sys.argv[2]]
 out = []
-for k in ("dim", "epochs", "lr", "reg", "batch", "steps"):
+for k in keys:
     if k in p:
         out += ["--" + k, repr(round(p[k], 7)) if isinstance(p[k], float) else str(p[k])]
-if "val_fraction" in p:
+if "val_fraction" in p and sys.argv[2] != "mf":
     out += ["--val-fraction", repr(round(p["val_fraction"], 7))]
-if "fanout" in p:
+if "fanout" in p and sys.argv[2] != "mf":
     out += ["--fanout", ",".join(str(x) for x in p["fanout"])]
 print("\n".join(out))
 EOF

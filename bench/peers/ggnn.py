@@ -1,17 +1,19 @@
 """ggnn.py: PyTorch peer of reelgraph's `ggnn` (GRU-based gated GNN, T rounds).
 
 Same model and training scheme as src/models/ggnn.c:
-    a_u   = sum_m r_um e_m / sum_m r_um    rating-weighted mean of the user's movie embeddings
-                                           (at most S of them in training, a uniform sample)
+    a_u   = [mean_m e_m | mean_m (r_um - mu) e_m]   plain and centred-rating-weighted means of
+                                           the user's movie embeddings (2D; at most S movies in
+                                           training, a uniform sample)
     h_u^0 = p_u;  h_u^t = GRUCell(a_u, h_u^{t-1}), t = 1..T (one cell shared by all rounds)
-    r^    = mu + b_u + b_m + w2 . relu(W1 [h_u^T | e_m | h_u^T * e_m] + b1) + b2
+    z     = dropout([h_u^T | e_m | h_u^T * e_m])   (dropout in training only, p = --dropout)
+    r^    = mu + b_u + b_m + w2 . relu(W1 z + b1) + b2 + v . z   (MLP plus a linear path)
 Training units: every epoch each user's ratings are shuffled and dealt into K = 5 folds; unit
 (u, f) computes u's state from the ratings outside fold f and is trained on the ratings in it,
 so a rating never feeds its own prediction.  Batches are random sets of units holding about
---batch target ratings.  Loss: mean squared error.  Adam (0.9, 0.999, 1e-8) with coupled L2 =
-reg: lazy (SparseAdam, L2 on the touched rows) for the id embeddings and biases, dense for the
-GRU and the MLP.  Init: embeddings U(-0.1, 0.1), GRU weights Xavier-uniform, W1 He-uniform,
-w2 Xavier-uniform, biases 0.  Validation carve, per-epoch validation RMSE and the final
+--batch target ratings.  Loss: mean squared error.  Adam (0.9, 0.999, 1e-8), learning rate
+cosine-decayed to lr/10 over the epochs, coupled L2 = reg: lazy (SparseAdam, L2 on the touched rows) for the id embeddings and biases, dense for the
+GRU and the decoder.  Init: embeddings U(-0.1, 0.1), GRU weights Xavier-uniform per gate,
+W1 He-uniform, w2 and v Xavier-uniform, biases 0.  Validation carve, per-epoch validation RMSE and the final
 full-neighbourhood state as in sage.py.  Batch assembly is vectorised (numpy), the model is
 plain torch.nn (GRUCell, Linear, Embedding).
 
@@ -29,16 +31,18 @@ INIT_BOUND = 0.1
 
 
 class GGNN(torch.nn.Module):
-    def __init__(self, U, M, D, T):
+    def __init__(self, U, M, D, T, dropout):
         super().__init__()
         self.T = T
+        self.drop = torch.nn.Dropout(dropout)
         self.user_emb = torch.nn.Embedding(U, D, sparse=True)
         self.movie_emb = torch.nn.Embedding(M, D, sparse=True)
         self.user_bias = torch.nn.Embedding(U, 1, sparse=True)
         self.movie_bias = torch.nn.Embedding(M, 1, sparse=True)
-        self.gru = torch.nn.GRUCell(D, D)
+        self.gru = torch.nn.GRUCell(2 * D, D)
         self.l1 = torch.nn.Linear(3 * D, D)
         self.l2 = torch.nn.Linear(D, 1)
+        self.lin = torch.nn.Linear(3 * D, 1, bias=False)
         for e in (self.user_emb, self.movie_emb):
             torch.nn.init.uniform_(e.weight, -INIT_BOUND, INIT_BOUND)
         for e in (self.user_bias, self.movie_bias):
@@ -50,43 +54,47 @@ class GGNN(torch.nn.Module):
         torch.nn.init.zeros_(self.gru.bias_hh)
         torch.nn.init.kaiming_uniform_(self.l1.weight, a=0.0, nonlinearity="relu")
         torch.nn.init.xavier_uniform_(self.l2.weight)
+        torch.nn.init.xavier_uniform_(self.lin.weight)
         torch.nn.init.zeros_(self.l1.bias)
         torch.nn.init.zeros_(self.l2.bias)
 
-    def state(self, users, seg, msg_movie, msg_r):
+    def state(self, users, seg, msg_movie, msg_r, mu):
         """h^T of each unit: users (n), messages (segment, movie, rating)."""
-        n = len(users)
-        w = msg_r.unsqueeze(1)
-        a = torch.zeros(n, self.movie_emb.embedding_dim).index_add_(
-            0, seg, w * self.movie_emb(msg_movie))
-        den = torch.zeros(n).index_add_(0, seg, msg_r).clamp(min=1e-12).unsqueeze(1)
-        a = a / den
+        n, D = len(users), self.movie_emb.embedding_dim
+        e = self.movie_emb(msg_movie)
+        deg = torch.bincount(seg, minlength=n).clamp(min=1).unsqueeze(1).float()
+        a0 = torch.zeros(n, D).index_add_(0, seg, e) / deg
+        a1 = torch.zeros(n, D).index_add_(0, seg, (msg_r - mu).unsqueeze(1) * e) / deg
+        x = torch.cat([a0, a1], 1)
         h = self.user_emb(users)
         for _ in range(self.T):
-            h = self.gru(a, h)
+            h = self.gru(x, h)
         return h
 
     def head(self, h, movies, users):
         e = self.movie_emb(movies)
-        s = self.l2(torch.relu(self.l1(torch.cat([h, e, h * e], 1))))[:, 0]
+        z = self.drop(torch.cat([h, e, h * e], 1))
+        s = self.l2(torch.relu(self.l1(z)))[:, 0] + self.lin(z)[:, 0]
         return s + self.user_bias(users)[:, 0] + self.movie_bias(movies)[:, 0]
 
 
 def main():
     args = common.base_args("PyTorch GRU-GNN (peer of reelgraph ggnn)",
-                            {"dim": 32, "epochs": 30, "lr": 0.002, "reg": 0.02, "batch": 512,
+                            {"dim": 32, "epochs": 30, "lr": 0.002, "reg": 0.001, "batch": 512,
                              "val_fraction": 0.05})
     args.add_argument("--steps", type=int, default=3, help="GRU rounds T")
     args.add_argument("--fanout", default="64", help="message cap S in training")
+    args.add_argument("--dropout", type=float, default=0.0, help="decoder input dropout")
     args = args.parse_args()
     S = int(args.fanout.split(",")[0])
     rng = common.setup(args)
     data = common.Data(args, rng)
     U, M, D = data.n_users, data.n_movies, args.dim
-    model = GGNN(U, M, D, args.steps)
+    model = GGNN(U, M, D, args.steps, args.dropout)
     sparse = [model.user_emb.weight, model.movie_emb.weight, model.user_bias.weight,
               model.movie_bias.weight]
-    dense = list(model.gru.parameters()) + list(model.l1.parameters()) + list(model.l2.parameters())
+    dense = list(model.gru.parameters()) + list(model.l1.parameters()) + list(model.l2.parameters()) + \
+        list(model.lin.parameters())
     opt_sparse = torch.optim.SparseAdam(sparse, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     opt_dense = torch.optim.Adam(dense, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
                                  weight_decay=args.reg)
@@ -102,15 +110,19 @@ def main():
 
     def predict(users_all, movies_all, ru, rm, rr):
         """states from every listed rating (ru, rm, rr), then the head on the queried pairs."""
+        model.eval()
         with torch.no_grad():
             h = model.state(torch.arange(U), torch.from_numpy(ru), torch.from_numpy(rm),
-                            torch.from_numpy(rr))
+                            torch.from_numpy(rr), mu)
             u, m = torch.from_numpy(users_all), torch.from_numpy(movies_all)
-            return (mu + model.head(h[u], m, u)).numpy()
+            pred = (mu + model.head(h[u], m, u)).numpy()
+        model.train()
+        return pred
 
     rec = common.Recorder("ggnn", args)
     for epoch in range(args.epochs):
         t0 = time.monotonic()
+        common.set_lr([opt_sparse, opt_dense], common.cosine_lr(args.lr, epoch, args.epochs))
         # shuffle within each user: a random key per rating, sorted inside the user's range
         key = fu + rng.random(len(fu))
         perm = np.argsort(key, kind="stable")
@@ -148,7 +160,7 @@ def main():
             m_seg, m_m, m_r = seg[is_msg], em[idx[is_msg]], er[idx[is_msg]]
             users = torch.from_numpy(bu)
             h = model.state(users, torch.from_numpy(m_seg), torch.from_numpy(m_m),
-                            torch.from_numpy(m_r))
+                            torch.from_numpy(m_r), mu)
             tseg, tm = torch.from_numpy(t_seg), torch.from_numpy(t_m)
             tu = users[tseg]
             pred = mu + model.head(h[tseg], tm, tu)
@@ -176,6 +188,7 @@ def main():
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,
                          "batch": args.batch, "steps": args.steps, "fanout": [S],
+                         "dropout": args.dropout,
                          "val_fraction": args.val_fraction}, len(fu))
 
 
