@@ -13,6 +13,9 @@
  *            the training graph.
  *   epoch 1: refit every part on all the ratings the hybrid is given and copy its tensors into
  *            the hybrid's own blocks.
+ * Each part runs with its own default hyper-parameters (and its own trainer hold-out, if its
+ * kind uses one); only the seed and the thread count are passed on.  The hybrid itself takes no
+ * trainer hold-out by default (val_fraction_default < 0): its blend hold-out plays that role.
  *
  * Storage: part p's tensor T is stored as "<kind>/T" (same dtype and shape), so one .rgm file
  * holds the whole ensemble.  Each part's resolved hyper-parameters are stored verbatim as one
