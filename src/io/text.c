@@ -17,6 +17,9 @@
 /* ---- lines ---- */
 
 #define RG_I_LINES_BLOCK ((size_t) 4 << 20)
+/* The longest line accepted (a MovieLens line is under 1 KiB): it bounds the buffer, so a huge
+ * file without line ends (binary data, a wrong file) is refused instead of read into memory. */
+#define RG_I_LINES_MAX ((size_t) 16 << 20)
 
 rg_error_t rg_i_lines_open(rg_i_lines_t *L, const char *path) {
     memset(L, 0, sizeof *L);
@@ -83,6 +86,10 @@ rg_error_t rg_i_lines_next(rg_i_lines_t *L, const char **s, const char **e, int 
             memmove(L->buf, L->buf + L->pos, L->len - L->pos);
             L->len -= L->pos;
             L->pos = 0;
+        }
+        if (L->len == L->cap && L->cap >= RG_I_LINES_MAX) {
+            RG_ERROR(RG_EFORMAT, "%s:%lld: line longer than %zu MiB (not a text ratings file?)",
+                     L->path, (long long) L->line + 1, RG_I_LINES_MAX >> 20);
         }
         if (L->len == L->cap) { /* a line longer than the buffer: grow */
             char *nb = rg_realloc(L->buf, L->cap * 2);
@@ -278,7 +285,7 @@ int rg_i_parse_float(const char *s, const char *e, float *out) {
     tmp[len] = '\0';
     char *end;
     double v = strtod(tmp, &end);
-    if (*end != '\0' || !isfinite(v)) {
+    if (end != tmp + len || !isfinite(v)) { /* the whole field: a NUL inside is not an end */
         return -1;
     }
     *out = (float) v;
