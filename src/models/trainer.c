@@ -90,6 +90,10 @@ rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *tra
     rg_hp_default_f(&m->hp.val_fraction,
                     vf > 0.0f ? vf : vf < 0.0f ? 0.0f : RG_TRAINER_VAL_FRACTION);
     rg_hp_default_i(&m->hp.patience, 0);
+    if (train->n_ratings == 0) {
+        RG_ERROR(RG_EINVAL, "model %s: the training graph has no ratings, nothing to train on",
+                 m->ops->name);
+    }
     if (!(m->hp.val_fraction >= 0.0f && m->hp.val_fraction < 1.0f)) {
         RG_ERROR(RG_EINVAL, "validation fraction %g is outside [0, 1)", (double) m->hp.val_fraction);
     }
