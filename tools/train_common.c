@@ -133,8 +133,10 @@ int tc_parse_hparam_opt(const char *cmd, int argc, char **argv, int *i, rg_hpara
         if (r < 0) {
             return -1;
         }
-        if (strcmp(v, "cosine") != 0 && strcmp(v, "pearson") != 0) {
-            cli_usage_error(cmd, "--metric %s: expected cosine or pearson", v);
+        /* the model validates the name (knn: cosine, pearson, adjusted-cosine, pearson-base,
+         * each optionally ":mean"); only the length is checked here */
+        if (strlen(v) >= sizeof hp->metric) {
+            cli_usage_error(cmd, "--metric %s: name too long", v);
             return -1;
         }
         snprintf(hp->metric, sizeof hp->metric, "%s", v);
