@@ -128,11 +128,6 @@ cleanup:
 /* ======================================================================================== */
 /* ---- the recurrent core ---- */
 
-/* Weight of the next-movie cross-entropy against the squared rating error.  The two heads share
- * the hidden state; 0.1 keeps the ranking term from dominating the rating gradient (the
- * cross-entropy starts near log(K+1) ~ 4, the squared error near 1) while still training a
- * next-movie head that beats popularity (tuned on a validation split of u1.base). */
-#define SEQ_RANK_WEIGHT 0.1f
 /* Gradient-norm ceiling of the recurrent weights per window: the usual guard against exploding
  * gradients through time; embeddings and heads are not clipped (their rows are independent). */
 #define SEQ_CLIP_NORM 5.0f
@@ -442,7 +437,8 @@ static void seq_rate_dropout(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_
  * be in w->neg. */
 static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
                        const rg_i_seq_t *seq, const seq_batch_t *bt, int t0, int Tw, float reg,
-                       float sgd_lr, float dropout, rg_rng_t *r, double norm, seq_loss_t *loss) {
+                       float sgd_lr, float dropout, float rank_weight, rg_rng_t *r, double norm,
+                       seq_loss_t *loss) {
     const rg_i_seqcell_t *cell = n->cell;
     const int D = n->D, H = n->H, Din = n->Din, K = w->K;
     const size_t SP = (size_t) n->S * w->P, BCH = (size_t) w->B * (size_t) n->C * (size_t) H;
@@ -529,7 +525,7 @@ static void seq_window(const seq_net_t *n, float *const g[SEQ_NT], seq_ws_t *w,
     }
     memset(w->dlogits, 0, (size_t) N * K1 * sizeof(float));
     loss->ce += rg_loss_sampled_softmax(w->dlogits, w->logits, NULL, (int) N, (int) K1, 1.0);
-    const float wr = (float) (SEQ_RANK_WEIGHT / norm);
+    const float wr = (float) (rank_weight / norm);
     for (int64_t i = 0; i < N; i++) {
         int32_t mv = w->row_movie[i];
         const float *h = w->hmat + (size_t) i * H, *p = v[T_P] + (size_t) mv * H;
@@ -903,14 +899,20 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     rg_hp_default_i(&hp->window, 32);
     rg_hp_default_i(&hp->negatives, 64);
     rg_hp_default_f(&hp->dropout, 0.5f);
+    /* alpha: weight of the next-movie cross-entropy against the squared rating error.  The two
+     * heads share the state; 0.1 keeps the ranking term (which starts near log(K+1) ~ 4-5) from
+     * pulling the state away from the ratings; a next-movie model wants more (see seqeval). */
+    rg_hp_default_f(&hp->alpha, 0.1f);
     if (hp->dim < 1 || hp->batch < 1 || hp->window < 1 || hp->negatives < 1 || hp->epochs < 0) {
         RG_ERROR(RG_EINVAL, "%s model: dim %d, batch %d, window %d, negatives %d and epochs %d "
                  "must be positive", cell->name, (int) hp->dim, (int) hp->batch,
                  (int) hp->window, (int) hp->negatives, (int) hp->epochs);
     }
-    if (!(hp->lr > 0.0f) || !(hp->reg >= 0.0f) || !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
-        RG_ERROR(RG_EINVAL, "%s model: lr %g must be > 0, reg %g >= 0 and dropout %g in [0, 1)",
-                 cell->name, (double) hp->lr, (double) hp->reg, (double) hp->dropout);
+    if (!(hp->lr > 0.0f) || !(hp->reg >= 0.0f) || !(hp->dropout >= 0.0f && hp->dropout < 1.0f) ||
+        !(hp->alpha >= 0.0f)) {
+        RG_ERROR(RG_EINVAL, "%s model: lr %g must be > 0, reg %g >= 0, dropout %g in [0, 1) and "
+                 "alpha (next-movie loss weight) %g >= 0", cell->name, (double) hp->lr,
+                 (double) hp->reg, (double) hp->dropout, (double) hp->alpha);
     }
     if (train->n_users != m->n_users || train->n_movies != m->n_movies) {
         RG_ERROR(RG_EINVAL, "%s model: graph has %lld users / %lld movies, the model %lld / %lld",
@@ -1044,8 +1046,8 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
             }
             float *g[SEQ_NT];
             seq_views(n, s->grads, g);
-            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, m->hp.lr, m->hp.dropout, &r,
-                       (double) N, &tot);
+            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, m->hp.lr, m->hp.dropout, m->hp.alpha,
+                       &r, (double) N, &tot);
             seq_update(s);
             /* carry the state into the next window (the gradient is truncated here) */
             memcpy(w->state, w->state + (size_t) Tw * SP, SP * sizeof(float));
@@ -1053,7 +1055,7 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
     }
     /* reported: mean squared rating error + weighted next-movie xent per step */
     *loss = (tot.n_rated > 0 ? tot.se / (double) tot.n_rated : 0.0) +
-            (tot.n > 0 ? SEQ_RANK_WEIGHT * tot.ce / (double) tot.n : 0.0);
+            (tot.n > 0 ? m->hp.alpha * tot.ce / (double) tot.n : 0.0);
     return RG_SUCCESS;
 }
 
@@ -1250,9 +1252,10 @@ rg_error_t rg_i_seqmodel_objective(const rg_model_t *m, const rg_graph_t *g,
         for (int k = 0; k < w.K; k++) {
             w.neg[k] = (int32_t) rg_rng_below(&r, (uint64_t) n.M);
         }
-        seq_window(&n, gv, &w, &seq, &bt, 0, bt.len[0], m->hp.reg, 0.0f, 0.0f, &r, 1.0, &tot);
+        seq_window(&n, gv, &w, &seq, &bt, 0, bt.len[0], m->hp.reg, 0.0f, 0.0f, m->hp.alpha, &r,
+                   1.0, &tot);
     }
-    *loss = tot.se + SEQ_RANK_WEIGHT * tot.ce + tot.reg;
+    *loss = tot.se + m->hp.alpha * tot.ce + tot.reg;
 cleanup:
     seq_ws_free(&w);
     seq_plan_free(&plan);

@@ -47,22 +47,32 @@ int rg_i_seq_ts_usable(const int64_t *ts, int64_t n);
  *
  * Per user, the ratings (m_1, r_1) .. (m_T, r_T) in sequence order feed a recurrent cell:
  *     x_t = [E[m_t] (D) | r_t - mu]              s_t = cell(x_t, s_{t-1}),  s_0 = 0
- * where the state s holds h (and c for the LSTM).  From the state BEFORE step t two heads predict
- * step t:
- *     rating:      r^_t = mu + b_u + b_m + h_{t-1} . Q[m_t]              (squared error)
- *     next movie:  logit(j) = h_{t-1} . P[j] + c_j over m_t and K negatives drawn uniformly per
- *                  window (sampled softmax, accidental hits masked)
- * objective per rating = (r^ - r)^2 + RANK_WEIGHT * xent + reg * (|Q_m|^2 + |E_m|^2 + |P_m|^2)
- * (vectors regularised per occurrence, as in ALS-WR) + 10 b_u^2 / n_u + 25 b_m^2 / n_m (biases
- * regularised once per epoch: damped means).  Training runs
- * batches of B users (sorted by length so the active rows of each step are a prefix) in windows
- * of W steps (truncated BPTT: the state is carried across windows, the gradient is not), one
- * lazy-Adam step per window.  Prediction uses the final state of the user's WHOLE training
- * sequence (the tensor "user_emb" = h_T), never anything later.
+ * where the state s holds h (and c for the LSTM).  Two heads read the state:
+ *     rating:      r^(u, m | h) = mu + b_u + b_m + (h + p_u) . Q_m    (squared error), read
+ *                  from the state BEFORE each input (its rating is the next rating) and from the
+ *                  FINAL state for the ratings held out of this epoch's input;
+ *     next movie:  logit(j) = h_{t-1} . P_j + c_j over the next input movie and K negatives drawn
+ *                  uniformly per window (sampled softmax, accidental hits masked).
+ * p_u is a stationary user vector beside the recurrent state (as in Wu et al., "Recurrent
+ * Recommender Networks", WSDM 2017); dropout (hp.dropout) on h in the rating head keeps the
+ * state from becoming a per-user code the rating layer memorises.  Each epoch a random
+ * SEQ_HOLDOUT share of every user's ratings is held out of his input and predicted from the state
+ * after the rest: the training analogue of a test rating, which lies anywhere in time and is
+ * predicted from the whole training history (next-rating targets alone teach the state the
+ * current session, and the final state then predicts badly: measured).
+ * Objective = sum of (r^ - r)^2 + RANK_WEIGHT * xent + reg * (|Q_m|^2 + |p_u|^2 + |E_m|^2 +
+ * |P_m|^2) per occurrence + 10 b_u^2 + 25 b_m^2 per epoch (damped means: the bias penalty is
+ * spread over the bias's ratings).  Training runs batches of B users (sorted by input length so
+ * the active rows of each step are a prefix) in windows of W steps (truncated BPTT: the state is
+ * carried across windows, the gradient is not).  Per window, the cell, input embeddings and
+ * next-movie layer take one lazy-Adam step; the rating layer (Q, b, p) is updated rating by
+ * rating with SGD at hp.lr inside the window (SGD matrix factorisation).  Prediction uses the
+ * final state of the user's WHOLE training sequence (the derived tensor "user_emb" = h_T, filled
+ * by attach), never anything later.
  *
  * Tensors (trainable first, in this order): movie_emb (M, D), cell_wx (G*H, D+1),
  * cell_wh (G*H, H), cell_b (G*H, 1), rate_q (M, H), movie_bias (M, 1), user_bias (U, 1),
- * rank_p (M, H), rank_c (M, 1); then the derived user_emb (U, H), filled by attach. */
+ * user_vec (U, H), rank_p (M, H), rank_c (M, 1); then the derived user_emb (U, H). */
 
 /* A recurrent cell over a state of S planes (h, then c): plane p of a state buffer s is the
  * (rows, H) matrix at s + p * P.  Gates are stacked G blocks in Wx (G*H, Din), Wh (G*H, H),
