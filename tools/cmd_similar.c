@@ -1,7 +1,7 @@
 /* cmd_similar.c: `reelgraph similar GRAPH|MODEL (--user ID|--movie ID) [-k K] [--metric M]`:
  * the top-k most similar users or movies, from co-ratings on a graph, or from a model (its
- * "user_emb" / "movie_emb" embeddings by cosine when it has them, else co-ratings on the
- * training graph it was fitted to). */
+ * "user_emb" / "movie_emb" embeddings by cosine when it has them, a knn model's stored
+ * neighbour lists, else co-ratings on the training graph it was fitted to). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,9 @@ static void similar_help(void) {
            "Lists the K users (or movies) most similar to the given one.  On a graph snapshot the\n"
            "similarity comes from co-ratings (users: the movies both rated; movies: the users who\n"
            "rated both).  On a model file it is the cosine of the model's user_emb / movie_emb\n"
-           "embeddings when the model has them; otherwise co-ratings on the training graph the\n"
-           "model was fitted to (its recorded graph without the held-out ratings).\n\n"
+           "embeddings when the model has them, the stored neighbour lists of a knn-user /\n"
+           "knn-item model, otherwise co-ratings on the training graph the model was fitted to\n"
+           "(its recorded graph without the held-out ratings).\n\n"
            "options:\n"
            "  --user ID         a user (dataset id)\n"
            "  --movie ID        a movie (dataset id)\n"
@@ -38,12 +39,10 @@ typedef struct {
 
 /* Prints the result list: ids are internal ids of the node's side. */
 static void similar_print(const rg_graph_t *g, int32_t src, const char *basis,
-                          const similar_opts_t *o, const int32_t *ids, const float *sims,
+                          const char *metric, const similar_opts_t *o, const int32_t *ids, const float *sims,
                           const int32_t *common, int32_t n) {
     int32_t id;
     rg_side_t side = rg_node_side(g, src, &id);
-    const char *metric = strcmp(basis, "embeddings") == 0 ? "cosine"
-                                                            : rg_sim_metric_name(o->so.metric);
     if (o->json) {
         json_t j;
         json_init(&j, stdout);
@@ -129,7 +128,7 @@ static int similar_graph(const rg_graph_t *g, int32_t src, const char *basis,
         rc = rg_sim_pair(&s, id, ids[i], &sim, &common[i]);
     }
     if (rc == RG_SUCCESS) {
-        similar_print(g, src, basis, o, ids, sims, common, n);
+        similar_print(g, src, basis, rg_sim_metric_name(o->so.metric), o, ids, sims, common, n);
     }
     rg_sim_workspace_free(&w);
     rg_sim_free(&s);
@@ -184,12 +183,30 @@ static int similar_model(const char *path, const qc_node_opt_t *node, const simi
                          : rg_error(RG_ENOMEM, __FILE__, __LINE__, "cannot allocate %d results",
                                     (int) o->k);
         if (rc == RG_SUCCESS) {
-            similar_print(&full, src, "embeddings", o, ids, sims, NULL, n);
+            similar_print(&full, src, "embeddings", "cosine", o, ids, sims, NULL, n);
         } else {
             code = cli_fail("similar", rc);
         }
         free(ids);
         free(sims);
+        goto done;
+    }
+    /* a neighbourhood model (knn-user / knn-item) keeps its neighbour lists, best first */
+    const char *list_name = node->side == RG_SIDE_USER ? "user_neighbors" : "movie_neighbors";
+    const char *sims_name = node->side == RG_SIDE_USER ? "user_neighbor_sims"
+                                                       : "movie_neighbor_sims";
+    const rg_tensor_t *lt = rg_model_tensor(&m, list_name);
+    const int32_t *list = rg_model_i32(&m, list_name);
+    const float *list_sims = rg_model_f32(&m, sims_name);
+    if (lt && list && list_sims && lt->rows == n_side) {
+        int32_t id, n = 0;
+        rg_node_side(&full, src, &id);
+        const int32_t *row = list + (size_t) id * (size_t) lt->cols;
+        while (n < o->k && n < lt->cols && row[n] >= 0) {
+            n++;
+        }
+        similar_print(&full, src, "neighbour lists", m.hp.metric, o, row,
+                      list_sims + (size_t) id * (size_t) lt->cols, NULL, n);
         goto done;
     }
     /* no embeddings: co-ratings on the training graph */
