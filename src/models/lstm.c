@@ -5,10 +5,10 @@
  *
  * The final hidden state is the user's taste: it feeds the next-movie layer (h . P_j + c_j,
  * sampled softmax over the next movie and K negatives) and the rating layer
- * (mu + b_u + b_m + h . Q_m), trained together (multi-task).  The sequences, heads, truncated
- * BPTT and training loop are shared with `rnn` in seqdata.c; this file binds the LSTM cell of
- * nn.h.  Hyper-parameters as for rnn: dim 32, epochs 20, lr 0.005, reg 0.02, batch 32, window
- * 32, negatives 64.
+ * (mu + b_u + b_m + (h + p_u) . Q_m), trained together (multi-task).  The sequences, heads,
+ * truncated BPTT and training loop are shared with `rnn` in seqdata.c (see seqdata.h); this file
+ * binds the LSTM cell of nn.h.  Hyper-parameters as for rnn: dim 16, epochs 25, patience 3,
+ * lr 0.005, reg 0.05, dropout 0.5, alpha 0.1, batch 32, window 32, negatives 64.
  */
 #include "models/seqdata.h"
 #include "reelgraph/nn.h"

@@ -2,11 +2,14 @@
  *
  *     h_t = tanh(Wx [E[m_t] | r_t - mu] + Wh h_{t-1} + b)
  *
- * predicts the rating of the next movie (mu + b_u + b_m + h . Q_m) and ranks the next movie
- * (h . P_j + c_j, sampled softmax).  The sequence handling, heads, truncated BPTT and training
- * loop are shared with `lstm` in seqdata.c; this file binds the Elman cell of nn.h.
- * Hyper-parameters: dim (D = H, default 32), epochs 20, lr 0.005 (Adam), reg 0.02, batch 32
- * users, window 32 steps, negatives 64.
+ * The state after the user's history predicts the rating of a further movie
+ * (mu + b_u + b_m + (h + p_u) . Q_m) and ranks the next movie (h . P_j + c_j, sampled softmax).
+ * The sequences, both heads, truncated BPTT and the training loop are shared with `lstm` in
+ * seqdata.c (see seqdata.h for the model and its training); this file binds the Elman cell of
+ * nn.h.  Hyper-parameters (defaults): dim 16 (D = H), epochs 25, patience 3 on a 5% validation
+ * carve, lr 0.005 (SGD of the rating layer; Adam 0.002 for the rest), reg 0.05, dropout 0.5 on
+ * the state in the rating head, alpha 0.1 (next-movie loss weight), batch 32 users, window 32
+ * steps, negatives 64.
  */
 #include "models/seqdata.h"
 #include "reelgraph/nn.h"

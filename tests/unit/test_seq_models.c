@@ -59,7 +59,8 @@ static void check_learns_next_movie(const char *name) {
     build_cycle(&g, 17);
     rg_hparams_t hp;
     seq_hparams(&hp);
-    hp.batch = 8; /* more (Adam) steps on this small graph */
+    hp.batch = 8;     /* more (Adam) steps on this small graph */
+    hp.alpha = 1.0f;  /* a next-movie model: the ranking loss weighs as much as the ratings */
     rg_seqeval_report_t rep;
     RGT_OK(rg_seqeval_leave_last_out(rg_model_find(name), &hp, &g, 10, &rep));
     print_message("%s: HR@10 %.3f NDCG@10 %.3f, popularity HR@10 %.3f NDCG@10 %.3f (%lld users)\n",
@@ -67,7 +68,7 @@ static void check_learns_next_movie(const char *name) {
                   (long long) rep.model.n_users);
     assert_int_equal(rep.model.n_users, CYC_USERS);
     assert_int_equal(rep.pop.n_users, CYC_USERS);
-    assert_true(rep.model.hit_rate >= rep.pop.hit_rate + 0.3);
+    assert_true(rep.model.hit_rate >= rep.pop.hit_rate + 0.5);
     assert_true(rep.model.ndcg > rep.pop.ndcg);
     rg_graph_free(&g);
 }
