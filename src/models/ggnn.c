@@ -410,10 +410,10 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hp_default_i(&hp->steps, 3);
     rg_hp_default_i(&hp->fanout[0], 64);
     rg_hp_default_i(&hp->batch, 512);
-    rg_hp_default_i(&hp->epochs, 30);
-    rg_hp_default_f(&hp->lr, 0.002f);
+    rg_hp_default_i(&hp->epochs, 40);
+    rg_hp_default_f(&hp->lr, 0.003f);
     rg_hp_default_f(&hp->reg, 0.001f);
-    rg_hp_default_f(&hp->dropout, 0.0f);
+    rg_hp_default_f(&hp->dropout, 0.2f);
     if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f) ||
         !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
         RG_ERROR(RG_EINVAL,

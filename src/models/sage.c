@@ -46,6 +46,13 @@
 #define RG_SAGE_INIT_STD 0.1f /* bound of the uniform init of the id and feature embeddings */
 #define RG_SAGE_N_AGE 7
 #define RG_SAGE_N_GENDER 2
+/* Default fanouts: every neighbour (exact means, the same aggregation as at prediction time)
+ * while the training graph has at most this many ratings, else 25 then 10.  On ML-100K u1 the
+ * exact means gave 0.8904 validation RMSE against 0.8964 for 25,10 and 0.8996 for 10,5 (dim 64,
+ * validation carve of u1.base); on ML-1M exact 2-hop blocks cost ~10x more per epoch. */
+#define RG_SAGE_FULL_FANOUT_MAX_RATINGS 250000
+#define RG_SAGE_MIN_BATCH 2048
+#define RG_SAGE_MAX_STEPS 64
 
 typedef struct {
     float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
@@ -402,10 +409,15 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
 
 static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hparams_t *hp = &m->hp;
-    rg_hp_default_i(&hp->dim, 32);
-    rg_hp_default_i(&hp->fanout[0], 10);
-    rg_hp_default_i(&hp->fanout[1], 5);
-    rg_hp_default_i(&hp->batch, 2048);
+    int small = train->n_ratings <= RG_SAGE_FULL_FANOUT_MAX_RATINGS;
+    rg_hp_default_i(&hp->dim, 64);
+    rg_hp_default_i(&hp->fanout[0], small ? 0 : 25);
+    rg_hp_default_i(&hp->fanout[1], small ? 0 : 10);
+    /* at least RG_SAGE_MIN_BATCH ratings and at most RG_SAGE_MAX_STEPS steps an epoch: on a large
+     * graph every step's 2-hop block covers nearly all nodes anyway, so fewer, larger steps
+     * cost the same per step */
+    int64_t batch = train->n_ratings / RG_SAGE_MAX_STEPS;
+    rg_hp_default_i(&hp->batch, (int32_t) (batch > RG_SAGE_MIN_BATCH ? batch : RG_SAGE_MIN_BATCH));
     rg_hp_default_i(&hp->epochs, 40);
     rg_hp_default_f(&hp->lr, 0.003f);
     rg_hp_default_f(&hp->reg, 0.001f);
