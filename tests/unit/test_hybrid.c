@@ -2,7 +2,8 @@
  * planted graph its test RMSE is at most the best part's (each part trained alone with its
  * defaults), its blend weights are sensible, the blend beats every part on its own hold-out, a
  * saved hybrid (all parts inside one file, tensors prefixed by kind) predicts the same after
- * loading, the fixed 2-epoch schedule is enforced, and on ML-100K u1 it beats every part
+ * loading, fold-in of a known user is close to its trained scores, the fixed 2-epoch schedule
+ * is enforced, and on ML-100K u1 it beats every part
  * (skipped visibly without $RG_DATA_DIR). */
 #include <math.h>
 #include <stdio.h>
@@ -158,6 +159,41 @@ static void test_hybrid_save_load_predicts_the_same(void **state) {
     fixture_free(&f);
 }
 
+/* Folding a known user in from its own training ratings gives scores close to its trained ones
+ * (each part folds in by its own rule: bias and mf refit the user's terms, knn and content
+ * rebuild the neighbourhood and the profile). */
+static void test_hybrid_fold_in_close_to_score(void **state) {
+    (void) state;
+    fixture_t f;
+    rg_model_t m;
+    planted_fixture(&f, 12);
+    train_kind(&m, "hybrid", &f, 4);
+    const int64_t M = m.n_movies;
+    float *a = malloc((size_t) M * sizeof *a), *b = malloc((size_t) M * sizeof *b);
+    for (int32_t u = 10; u < 13; u++) {
+        int64_t lo = f.train.user_ptr[u], n = f.train.user_ptr[u + 1] - lo;
+        RGT_OK(m.ops->score(&m, &f.train, u, a));
+        RGT_OK(m.ops->fold_in(&m, &f.train, n, f.train.user_adj + lo, f.train.rating + lo, b));
+        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+        for (int64_t j = 0; j < M; j++) {
+            assert_true(isfinite(b[j]));
+            sa += a[j];
+            sb += b[j];
+            saa += (double) a[j] * a[j];
+            sbb += (double) b[j] * b[j];
+            sab += (double) a[j] * b[j];
+        }
+        double cov = sab - sa * sb / M, va = saa - sa * sa / M, vb = sbb - sb * sb / M;
+        double corr = cov / sqrt(va * vb);
+        printf("  user %d: correlation of fold-in and trained scores %.3f\n", u, corr);
+        assert_true(corr > 0.9);
+    }
+    free(a);
+    free(b);
+    rg_model_free(&m);
+    fixture_free(&f);
+}
+
 static void test_hybrid_schedule_and_errors(void **state) {
     (void) state;
     fixture_t f;
@@ -210,6 +246,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hybrid_beats_its_parts_on_planted),
         cmocka_unit_test(test_hybrid_save_load_predicts_the_same),
+        cmocka_unit_test(test_hybrid_fold_in_close_to_score),
         cmocka_unit_test(test_hybrid_schedule_and_errors),
         cmocka_unit_test(test_hybrid_ml100k_u1),
     };
