@@ -347,6 +347,12 @@ static rg_error_t knn_attach(rg_model_t *m, const rg_graph_t *train) {
         RG_ERROR(RG_EFORMAT, "%s: neighbour lists have %lld rows for %lld nodes", m->ops->name,
                  (long long) v.n_rows, (long long) rows);
     }
+    for (size_t j = 0; j < (size_t) v.n_rows * (size_t) v.L; j++) { /* a list ends at -1 */
+        if (v.nbr[j] >= rows) {
+            RG_ERROR(RG_EFORMAT, "%s: neighbour %d in the lists is not a node (%lld nodes)",
+                     m->ops->name, (int) v.nbr[j], (long long) rows);
+        }
+    }
     if (s->fitted && !knn_fitted_on(s, train)) {
         int sweeps = s->sweeps;
         double loss;
