@@ -2,9 +2,8 @@
  * as it is (the SHA-256 refuses almost every mutation), and with the digest recomputed over the
  * bytes it covers, so mutations reach the section, tensor-table and history parsers.  A loaded
  * model must have every tensor inside its block. */
-#include <openssl/evp.h>
-
 #include "fuzz_common.h"
+#include "fuzz_rgm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,33 +36,6 @@ static void rgf_load(const char *path) {
         }
     }
     rg_model_free(&m);
-}
-
-/* Recomputes the digest in the END section when the section walk of the file succeeds (layout
- * in src/models/model.c: 16-byte header, then tag u32, 0 u32, bytes u64, payload per section;
- * the digest covers everything before the END section's header). */
-static int rgf_fix_digest(uint8_t *b, size_t size) {
-    size_t pos = 16;
-    for (int s = 0; s < 5; s++) {
-        uint64_t bytes;
-        if (size - pos < 16) {
-            return 0;
-        }
-        memcpy(&bytes, b + pos + 8, 8);
-        if (s == 4) {
-            if (bytes != 32 || size - pos - 16 < 32) {
-                return 0;
-            }
-            unsigned int len = 0;
-            return EVP_Digest(b, pos, b + pos + 16, &len, EVP_sha256(), NULL) == 1;
-        }
-        pos += 16;
-        if (bytes > size - pos) {
-            return 0;
-        }
-        pos += (size_t) bytes;
-    }
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
