@@ -48,7 +48,8 @@ PYEOF
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores, --threads $THREADS"
 echo
-echo "| data | model | RMSE | MAE | epochs | min epoch s | median epoch s | train s | peak MB | params |"
+echo "| data | model | RMSE | MAE | epochs | min epoch s | median epoch s | train s | peak MB" \
+    "| params |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 "$BIN" import "$DATA/ml-100k" -o "$TMP/ml100k.rg" >/dev/null 2>&1
 for m in "${MODELS[@]}"; do

@@ -36,7 +36,8 @@
  *
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
- * mlp_b2 (1,1), mlp_wlin (1,3D).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
+ * mlp_b2 (1,1), mlp_wlin (1,3D).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on
+ * touched rows.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
  */
 #ifdef _OPENMP
@@ -541,7 +542,8 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
         /* forward was: hs[s] = GRU(a, hs[s-1]) */
         rg_param_zero(t->dh_prev, nD);
         rg_gru_cell_backward(t->dx, t->dh_prev, g.wx, g.wh, g.bx, g.bh, t->dh, t->x,
-                             t->hs + (size_t) (s - 1) * nD, t->cache + (size_t) (s - 1) * cache_stride,
+                             t->hs + (size_t) (s - 1) * nD,
+                             t->cache + (size_t) (s - 1) * cache_stride,
                              p.wx, p.wh, t->dpre, (int) nu, 2 * D, D);
         float *swap = t->dh;
         t->dh = t->dh_prev;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gnn_models.sh: the graph neural models through the command: ggnn and sage train on a small
 # synthetic dataset (demographics and genres present) with a random split and early stopping,
-# the JSON carries the contract keys and finite metrics clearly better than the global mean's (that they beat the bias model on planted
-# structure is test_ggnn / test_sage's job), the
+# the JSON carries the contract keys and finite metrics clearly better than the global mean's
+# (that they beat the bias model on planted structure is test_ggnn / test_sage's job), the
 # model file evaluates to the same RMSE, recommend works for a known user and for a folded-in
 # new one, the same seed and threads reproduce the RMSE exactly, and bad hyper-parameters exit 1
 # with a message.  Runs in a few seconds.

@@ -1,7 +1,8 @@
 /* gc_sage.c: finite-difference check of the whole sage model (gc_gnn_model.h): the gradient of
  * one training mini-batch's mean squared error with respect to EVERY parameter (id embeddings,
  * genre/demographic feature embeddings, both SAGE layers, biases), through the dot decoder, the
- * two-channel (mean and centred-rating) aggregations over a sampled block (batch edges excluded) and the input features.
+ * two-channel (mean and centred-rating) aggregations over a sampled block (batch edges
+ * excluded) and the input features.
  * Two draws: small fanouts (2, 2: sampling, unseen neighbours) with the first layer's units
  * pushed into their active regime (sage_b1 + 1, see gc_gnn_model.h), and full neighbourhoods
  * (0, 0) with the ReLUs in both regimes and dropout 0.2 on the layer-1 outputs (the batch's

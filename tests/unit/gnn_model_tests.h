@@ -125,7 +125,8 @@ static void gt_roundtrip_and_api(const char *name, const rg_hparams_t *hp) {
     rg_model_t m;
     gt_train(&m, name, hp, &d);
     int64_t n = d.full.n_ratings;
-    int32_t *users = malloc((size_t) n * sizeof *users), *movies = malloc((size_t) n * sizeof *movies);
+    int32_t *users = malloc((size_t) n * sizeof *users);
+    int32_t *movies = malloc((size_t) n * sizeof *movies);
     float *p1 = malloc((size_t) n * sizeof *p1), *p2 = malloc((size_t) n * sizeof *p2);
     float *scores = malloc((size_t) d.full.n_movies * sizeof *scores);
     assert_true(users && movies && p1 && p2 && scores);
