@@ -42,6 +42,7 @@ done
 put snapshot "$gen"/snapshot/*.rg
 # every model kind except the ensemble (300 KB: it would set libFuzzer's input size cap)
 put model $(ls "$gen"/model/*.rgm | grep -v '/hybrid\.rgm$')
+put model_attach $(ls "$gen"/model/*.rgm | grep -v '/hybrid\.rgm$')
 # --ratings lists against the fuzz graph (movies 100..124, scale 1..5)
 mkdir -p "$out/ratings_arg"
 printf '100:5,101:3.5' > "$out/ratings_arg/two"
