@@ -8,7 +8,7 @@
 # is not an error.
 #
 #   bash scripts/memcheck.sh            # build in build-memcheck (RelWithDebInfo), run, summary
-#   RG_MEMCHECK_BUILD=DIR bash scripts/memcheck.sh
+#   RG_MEMCHECK_BUILD=DIR bash scripts/memcheck.sh   # an existing build dir, as configured
 #
 # Needs valgrind (scripts/deps.sh) and $RG_DATA_DIR/ml-100k (default ../shared/data).  About
 # 10-20 minutes on a loaded 2-core machine.  Logs: <build>/memcheck/*.log.
@@ -26,7 +26,9 @@ command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed (s
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 ml="$RG_DATA_DIR/ml-100k"
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+if [ ! -f "$build/CMakeCache.txt" ]; then # a new build dir: with debug info; else as configured
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" \
   --target reelgraph_cli test_io_real test_split test_khop test_similarity >/dev/null
 logs="$build/memcheck"
