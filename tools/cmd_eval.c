@@ -131,6 +131,7 @@ int cmd_eval(int argc, char **argv) {
         json_key(&j, "model");
         json_str(&j, m.ops->name);
         tc_json_metrics(&j, &mt);
+        tc_json_report(&j, &m);
         json_key(&j, "split");
         json_str(&j, split_text);
         json_key(&j, "graph");
@@ -143,6 +144,7 @@ int cmd_eval(int argc, char **argv) {
         printf("model %s (%s) on %s, split %s\n", m.ops->name, model_path, graph_path,
                split_text);
         tc_print_metrics(stdout, &mt);
+        tc_print_report(stdout, &m);
     }
 done:
     rg_model_free(&m);

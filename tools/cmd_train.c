@@ -264,6 +264,7 @@ int cmd_train(int argc, char **argv) {
         json_key(&j, "output");
         json_str(&j, out_path);
         tc_json_metrics(&j, &mt);
+        tc_json_report(&j, &m);
         json_key(&j, "epochs");
         json_int(&j, m.n_history);
         json_key(&j, "best_epoch");
@@ -309,6 +310,7 @@ int cmd_train(int argc, char **argv) {
                ops->name, train_seconds, (int) m.n_history, (unsigned long long) m.hp.seed,
                split_text, out_path);
         tc_print_metrics(stdout, &mt);
+        tc_print_report(stdout, &m);
         printf("peak memory %.1f MB\n", peak_rss_mb());
     }
 

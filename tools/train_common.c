@@ -273,3 +273,43 @@ void tc_json_hparams(json_t *j, const rg_hparams_t *hp) {
  * program's to free.  A no-op in other builds. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libfontconfig\n"; }
+
+void tc_json_report(json_t *j, const rg_model_t *m) {
+    if (!m->ops->report) {
+        return;
+    }
+    json_key(j, "report");
+    json_object_begin(j);
+    for (const char *const *name = m->ops->report; *name; name++) {
+        const rg_tensor_t *t = rg_model_tensor(m, *name);
+        const float *v = rg_model_f32(m, *name);
+        if (!t || !v) {
+            continue;
+        }
+        json_key(j, *name);
+        json_array_begin(j);
+        for (int64_t i = 0; i < t->rows * t->cols; i++) {
+            json_num(j, v[i]);
+        }
+        json_array_end(j);
+    }
+    json_object_end(j);
+}
+
+void tc_print_report(FILE *f, const rg_model_t *m) {
+    if (!m->ops->report) {
+        return;
+    }
+    for (const char *const *name = m->ops->report; *name; name++) {
+        const rg_tensor_t *t = rg_model_tensor(m, *name);
+        const float *v = rg_model_f32(m, *name);
+        if (!t || !v) {
+            continue;
+        }
+        fprintf(f, "%s:", *name);
+        for (int64_t i = 0; i < t->rows * t->cols; i++) {
+            fprintf(f, " %.4f", (double) v[i]);
+        }
+        fprintf(f, "\n");
+    }
+}

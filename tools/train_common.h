@@ -36,6 +36,9 @@ rg_error_t tc_train_graph(const rg_graph_t *full, const uint8_t *is_test, rg_gra
  * recall_at_k, ndcg_at_k, hit_rate_at_k, map_at_k, coverage, users_ranked. */
 void tc_json_metrics(json_t *j, const rg_metrics_t *mt);
 void tc_print_metrics(FILE *f, const rg_metrics_t *mt);
+/* The model's report tensors (ops->report): JSON key "report" {name: [values]} / text lines. */
+void tc_json_report(json_t *j, const rg_model_t *m);
+void tc_print_report(FILE *f, const rg_model_t *m);
 /* "params": the hyper-parameters the model resolved (unset ones omitted). */
 void tc_json_hparams(json_t *j, const rg_hparams_t *hp);
 

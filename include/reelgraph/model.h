@@ -108,6 +108,10 @@ typedef struct {
      * (0.05), > 0 = this fraction, < 0 = no validation set (for kinds fitted in a fixed number
      * of epochs, where a hold-out only costs accuracy). */
     float val_fraction_default;
+    /* Optional: NULL-terminated names of small F32 tensors holding what the model found out
+     * about itself (blend weights, held-out reconstruction error); `train` and `eval` print them
+     * under "report".  NULL = nothing to report. */
+    const char *const *report;
 } rg_model_ops_t;
 
 struct rg_model {

@@ -476,6 +476,8 @@ static rg_error_t ae_fold_in(const rg_model_t *m, const rg_graph_t *train, int64
     return ae_rank(m, n, movies, ratings, out);
 }
 
+static const char *const ae_report[] = {"heldout_mse", NULL};
+
 const rg_model_ops_t rg_model_autoencoder = {
     .name = "autoencoder",
     .summary = "genre autoencoder: movie codes, held-out reconstruction MSE (ranks by genre taste)",
@@ -488,4 +490,5 @@ const rg_model_ops_t rg_model_autoencoder = {
     .fold_in = ae_fold_in,
     .release = ae_release,
     .val_loss = ae_val_loss,
+    .report = ae_report,
 };

@@ -614,6 +614,8 @@ cleanup:
     return rc;
 }
 
+static const char *const hybrid_report[] = {"blend", "part_val_rmse", NULL};
+
 const rg_model_ops_t rg_model_hybrid = {
     .name = "hybrid",
     .summary = "least-squares blend of content, bias, mf and knn-item (validation split)",
@@ -627,4 +629,5 @@ const rg_model_ops_t rg_model_hybrid = {
     .release = hybrid_release,
     .val_loss = hybrid_val_loss,
     .val_fraction_default = -1.0f, /* its own blend hold-out: a trainer hold-out only costs data */
+    .report = hybrid_report,
 };
