@@ -21,14 +21,17 @@
 #   --no-peers    skip the PyTorch peers (they are also skipped, visibly, without torch)
 #   --threads N   worker threads for reelgraph and the peers (default 2)
 #   --timebox S   seconds before a single run is stopped (default 900; ML-1M runs 1200)
+#   --sections L  which parts to run, of "u1 peers 5fold ml-1m" (default all; --quick: u1 peers)
 # Data: $RG_DATA_DIR/ml-100k (required) and $RG_DATA_DIR/ml-1m (optional); default ../shared/data.
-# Environment: OMP_WAIT_POLICY defaults to passive here (see the results header: on a machine
+# Environment: RG_COMMIT names the commit in the header when the tree is not a git checkout
+# (e.g. a `git archive` snapshot); OMP_WAIT_POLICY defaults to passive here (see the results header: on a machine
 # shared with other jobs, spinning OpenMP workers slow libgomp programs - reelgraph and PyTorch
 # alike - by 10x or more).  PY (default /usr/bin/python3) is the interpreter with torch.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
+SECTIONS=""
 OUT="$ROOT/bench/results"
 BIN=""
 PEERS=1
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
         --models) MODELS="$2"; shift ;;
         --threads) THREADS="$2"; shift ;;
         --timebox) TIMEBOX="$2"; shift ;;
+        --sections) SECTIONS="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "suite.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
     esac
@@ -83,6 +87,12 @@ elif [ -n "$MODELS" ]; then
     ALL_MODELS=$MODELS
     RATING_MODELS=$(for m in $MODELS; do case " $RATING_MODELS " in *" $m "*) echo "$m" ;; esac; done)
 fi
+if [ -z "$SECTIONS" ]; then
+    SECTIONS="u1 peers 5fold ml-1m"
+    [ "$QUICK" = 1 ] && SECTIONS="u1 peers"
+fi
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+want peers || PEERS=0
 if [ "$PEERS" = 1 ] && ! "$PY" -c "import torch" 2>/dev/null; then
     echo "suite.sh: SKIP peers: $PY cannot import torch (apt install python3-torch)" >&2
     PEERS=0
@@ -96,8 +106,8 @@ MANIFEST="$RAW/manifest.tsv"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 cat >"$RAW/header.env" <<EOF
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+commit=${RG_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+dirty=$([ -n "${RG_COMMIT:-}" ] && echo 0 || git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 cores=$(nproc)
 mem_gb=$(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)
@@ -105,6 +115,7 @@ load_start=$(load)
 threads=$THREADS
 omp_wait_policy=$OMP_WAIT_POLICY
 quick=$QUICK
+sections=$SECTIONS
 torch=$([ "$PEERS" = 1 ] && "$PY" -c "import torch; print(torch.__version__)" || echo none)
 EOF
 
@@ -129,14 +140,15 @@ run() {
 # ---- graphs ----
 "$BIN" import "$DATA/ml-100k" -o "$RAW/ml-100k.rg" --quiet >/dev/null
 HAVE_1M=0
-if [ "$QUICK" = 0 ] && [ -f "$DATA/ml-1m/ratings.dat" ]; then
+if want ml-1m && [ -f "$DATA/ml-1m/ratings.dat" ]; then
     "$BIN" import "$DATA/ml-1m" -o "$RAW/ml-1m.rg" --quiet >/dev/null
     HAVE_1M=1
 fi
 U1=(--test-file "$DATA/ml-100k/u1.test")
 TR=(--threads "$THREADS" --json --quiet)
 
-# ---- 1. every model on u1 ----
+# ---- 1. every model on u1 (the peers and fold 1 of the 5-fold reuse these runs) ----
+want u1 || want peers || ALL_MODELS=""
 for m in $ALL_MODELS; do
     run "u1-$m" "$TIMEBOX" u1 ml-100k u1 "$m" reelgraph -- \
         "$BIN" train "$RAW/ml-100k.rg" --model "$m" -o "$RAW/u1-$m.rgm" "${U1[@]}" "${TR[@]}" \
@@ -156,7 +168,7 @@ if [ "$PEERS" = 1 ]; then
 import json, sys
 p = json.load(open(sys.argv[1]))["params"]
 keys = {"mf": ("dim", "epochs", "lr", "reg"),
-        "sage": ("dim", "epochs", "lr", "reg", "batch"),
+        "sage": ("dim", "epochs", "lr", "reg", "batch", "dropout"),
         "ggnn": ("dim", "epochs", "lr", "reg", "batch", "steps", "dropout")}[sys.argv[2]]
 out = []
 for k in keys:
@@ -177,8 +189,11 @@ EOF
     done
 fi
 
-if [ "$QUICK" = 0 ]; then
-    # ---- 2. 5-fold ----
+report() { "$PY" "$ROOT/bench/suite_report.py" "$OUT"; }
+report # tables after every section, so a run cut short still leaves what it measured
+
+# ---- 2. 5-fold ----
+if want 5fold; then
     for m in $RATING_MODELS; do
         for k in 1 2 3 4 5; do
             [ "$k" = 1 ] && [ -f "$RAW/u1-$m.status" ] && {
@@ -192,22 +207,23 @@ if [ "$QUICK" = 0 ]; then
             rm -f "$RAW/u$k-$m.rgm"
         done
     done
-    # ---- 3. ML-1M random 90/10 ----
-    if [ "$HAVE_1M" = 1 ]; then
-        for m in $RATING_MODELS; do
-            run "1m-$m" "$((TIMEBOX + 300))" ml-1m ml-1m random:0.1 "$m" reelgraph -- \
-                "$BIN" train "$RAW/ml-1m.rg" --model "$m" -o "$RAW/1m-$m.rgm" \
-                --split random:0.1 --seed 42 "${TR[@]}" --loss-csv "$RAW/1m-$m.loss.csv"
-            rm -f "$RAW/1m-$m.rgm"
-        done
-    else
-        echo "suite: SKIP ML-1M (not in $DATA or --quick)" >&2
-    fi
+    report
+fi
+# ---- 3. ML-1M random 90/10 ----
+if [ "$HAVE_1M" = 1 ]; then
+    for m in $RATING_MODELS; do
+        run "1m-$m" "$((TIMEBOX + 300))" ml-1m ml-1m random:0.1 "$m" reelgraph -- \
+            "$BIN" train "$RAW/ml-1m.rg" --model "$m" -o "$RAW/1m-$m.rgm" \
+            --split random:0.1 --seed 42 "${TR[@]}" --loss-csv "$RAW/1m-$m.loss.csv"
+        rm -f "$RAW/1m-$m.rgm"
+        report
+    done
+elif want ml-1m; then
+    echo "suite: SKIP ML-1M (no $DATA/ml-1m/ratings.dat)" >&2
 fi
 echo "load_end=$(load)" >>"$RAW/header.env"
 echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$RAW/header.env"
 rm -f "$RAW"/*.rg
 
-# ---- tables ----
-"$PY" "$ROOT/bench/suite_report.py" "$OUT"
+report
 echo "suite: wrote $OUT/RESULTS.md and $OUT/results.csv" >&2

@@ -3,9 +3,11 @@
 Same model and training scheme as src/models/sage.c:
     x_v  = emb[v] + feat_v @ feat_emb     id embedding + node features (movie genres weighted
                                           1/#genres; user gender, age bucket, occupation one-hot)
-    h1_v = relu(W1 [x_v | mean_{n in S2(v)} x_n] + b1)
-    h2_v =      W2 [h1_v | mean_{n in S1(v)} h1_n] + b2
-    r^   = mu + b_u + b_m + h2_u . h2_m
+    h1_v = dropout(relu(W1 [x_v | mean_{S2(v)} x_n | mean_{S2(v)} (r_vn - mu) x_n] + b1))
+    h2_v =      W2 [h1_v | mean_{S1(v)} h1_n | mean_{S1(v)} (r_vn - mu) h1_n] + b2
+    r^   = mu + b_u + b_m + h2_u . h2_m   (the third part of each layer's input is the
+                                          rating-aware channel: centred-rating weighted mean;
+                                          dropout only in training, p = --dropout)
 Mini-batches of --batch training ratings; for their users and movies, F1 neighbours are sampled
 uniformly without replacement, then F2 for every node of that layer (the batch's own ratings
 excluded from both hops, so a rating never feeds its own prediction).  Loss: mean squared error.
@@ -33,8 +35,9 @@ class Graph:
     """Undirected CSR over global node ids (users 0..U-1, movies U..U+M-1) with edge ids shared
     by both directions."""
 
-    def __init__(self, U, M, users, movies):
+    def __init__(self, U, M, users, movies, ratings):
         N, E = U + M, len(users)
+        self.r = torch.from_numpy(ratings)
         src = np.concatenate([users, U + movies])
         dst = np.concatenate([U + movies, users])
         eid = np.concatenate([np.arange(E), np.arange(E)])
@@ -55,7 +58,7 @@ class Graph:
 
     def sample(self, nodes, fanout, excluded, gen):
         """Uniform sample of at most `fanout` neighbours of each node without replacement,
-        skipping edges whose id is marked in `excluded`.  Returns (segment, neighbour)."""
+        skipping edges whose id is marked in `excluded`.  Returns (segment, neighbour, rating)."""
         seg, pos = self.edges_of(nodes)
         keep = ~excluded[self.eid[pos]]
         seg, pos = seg[keep], pos[keep]
@@ -66,31 +69,34 @@ class Graph:
         first = torch.cumsum(counts, 0) - counts
         rank = torch.arange(len(seg)) - first[seg]
         sel = rank < fanout
-        return seg[sel], self.idx[pos[sel]]
+        return seg[sel], self.idx[pos[sel]], self.r[self.eid[pos[sel]]]
 
     def full(self, nodes):
         seg, pos = self.edges_of(nodes)
-        return seg, self.idx[pos]
+        return seg, self.idx[pos], self.r[self.eid[pos]]
 
 
-def mean_agg(h_src, seg, src_local, n_dst):
-    """mean over each dst's listed sources (zero when it has none)."""
+def aggregate(h_src, seg, src_local, r, mu, n_dst):
+    """[mean | centred-rating weighted mean] over each dst's listed sources (0 when none)."""
     D = h_src.shape[1]
-    out = torch.zeros(n_dst, D).index_add_(0, seg, h_src[src_local])
+    h = h_src[src_local]
     cnt = torch.bincount(seg, minlength=n_dst).clamp(min=1).unsqueeze(1)
-    return out / cnt
+    a = torch.zeros(n_dst, D).index_add_(0, seg, h) / cnt
+    ar = torch.zeros(n_dst, D).index_add_(0, seg, (r - mu).unsqueeze(1) * h) / cnt
+    return a, ar
 
 
 class Sage(torch.nn.Module):
-    def __init__(self, U, M, feats, D):
+    def __init__(self, U, M, feats, D, dropout, mu):
         super().__init__()
-        self.U = U
+        self.U, self.mu = U, mu
+        self.drop = torch.nn.Dropout(dropout)
         self.emb = torch.nn.Embedding(U + M, D, sparse=True)
         self.bias = torch.nn.Embedding(U + M, 1, sparse=True)
         self.register_buffer("feats", feats)
         self.feat_emb = torch.nn.Parameter(torch.empty(feats.shape[1], D))
-        self.l1 = torch.nn.Linear(2 * D, D)
-        self.l2 = torch.nn.Linear(2 * D, D)
+        self.l1 = torch.nn.Linear(3 * D, D)
+        self.l2 = torch.nn.Linear(3 * D, D)
         torch.nn.init.uniform_(self.emb.weight, -INIT_BOUND, INIT_BOUND)
         torch.nn.init.uniform_(self.feat_emb, -INIT_BOUND, INIT_BOUND)
         torch.nn.init.zeros_(self.bias.weight)
@@ -102,11 +108,11 @@ class Sage(torch.nn.Module):
     def inputs(self, nodes):
         return self.emb(nodes) + self.feats[nodes] @ self.feat_emb
 
-    def layers(self, x2, n1_in_2, seg2, src2, n0_in_1, seg1, src1, n1, n0):
-        a2 = mean_agg(x2, seg2, src2, n1)
-        h1 = torch.relu(self.l1(torch.cat([x2[n1_in_2], a2], 1)))
-        a1 = mean_agg(h1, seg1, src1, n0)
-        return self.l2(torch.cat([h1[n0_in_1], a1], 1))
+    def layers(self, x2, n1_in_2, seg2, src2, r2, n0_in_1, seg1, src1, r1, n1, n0):
+        a2, ar2 = aggregate(x2, seg2, src2, r2, self.mu, n1)
+        h1 = self.drop(torch.relu(self.l1(torch.cat([x2[n1_in_2], a2, ar2], 1))))
+        a1, ar1 = aggregate(h1, seg1, src1, r1, self.mu, n0)
+        return self.l2(torch.cat([h1[n0_in_1], a1, ar1], 1))
 
 
 def local(ids, universe):
@@ -119,6 +125,7 @@ def main():
                             {"dim": 32, "epochs": 40, "lr": 0.003, "reg": 0.001, "batch": 2048,
                              "val_fraction": 0.05})
     args.add_argument("--fanout", default="10,5", help="F1,F2 neighbours per layer")
+    args.add_argument("--dropout", type=float, default=0.0, help="layer-1 output dropout")
     args = args.parse_args()
     F1, F2 = (int(x) for x in args.fanout.split(","))
     rng = common.setup(args)
@@ -129,27 +136,30 @@ def main():
     feats = np.zeros((U + M, genres.shape[1] + uf.shape[1]), dtype=np.float32)
     feats[U:, :genres.shape[1]] = genres
     feats[:U, genres.shape[1]:] = uf
-    model = Sage(U, M, torch.from_numpy(feats), D)
+    model = Sage(U, M, torch.from_numpy(feats), D, args.dropout, data.mu)
     sparse = [model.emb.weight, model.bias.weight]
     dense = [model.feat_emb] + list(model.l1.parameters()) + list(model.l2.parameters())
     opt_sparse = torch.optim.SparseAdam(sparse, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     opt_dense = torch.optim.Adam(dense, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
                                  weight_decay=args.reg)
-    fit = Graph(U, M, data.fit_u, data.fit_m)
-    full = Graph(U, M, data.train_u, data.train_m)
+    fit = Graph(U, M, data.fit_u, data.fit_m, data.fit_r)
+    full = Graph(U, M, data.train_u, data.train_m, data.train_r)
     fu, fm, fr = (torch.from_numpy(x) for x in (data.fit_u, data.fit_m, data.fit_r))
     gen = torch.Generator().manual_seed(args.seed)
     mu = data.mu
 
     def predict_all(g, users, movies):
         """full-neighbourhood inference over every node of g, then the rating head."""
+        model.eval()
         with torch.no_grad():
             nodes = torch.arange(g.N)
-            seg, nb = g.full(nodes)
-            h = model.layers(model.inputs(nodes), nodes, seg, nb, nodes, seg, nb, g.N, g.N)
+            seg, nb, r = g.full(nodes)
+            h = model.layers(model.inputs(nodes), nodes, seg, nb, r, nodes, seg, nb, r, g.N, g.N)
             u, m = torch.from_numpy(users), torch.from_numpy(movies) + U
             b = model.bias.weight[:, 0]
-            return (mu + b[u] + b[m] + (h[u] * h[m]).sum(1)).numpy()
+            pred = (mu + b[u] + b[m] + (h[u] * h[m]).sum(1)).numpy()
+        model.train()
+        return pred
 
     rec = common.Recorder("sage", args)
     excluded = torch.zeros(fit.E, dtype=torch.bool)
@@ -163,13 +173,13 @@ def main():
             bu, bm, br = fu[eids], fm[eids] + U, fr[eids]
             excluded[eids] = True
             n0 = torch.unique(torch.cat([bu, bm]))
-            seg1, nb1 = fit.sample(n0, F1, excluded, gen)
+            seg1, nb1, r1 = fit.sample(n0, F1, excluded, gen)
             n1 = torch.unique(torch.cat([n0, nb1]))
-            seg2, nb2 = fit.sample(n1, F2, excluded, gen)
+            seg2, nb2, r2 = fit.sample(n1, F2, excluded, gen)
             n2 = torch.unique(torch.cat([n1, nb2]))
             excluded[eids] = False
-            h = model.layers(model.inputs(n2), local(n1, n2), seg2, local(nb2, n2), local(n0, n1),
-                             seg1, local(nb1, n1), len(n1), len(n0))
+            h = model.layers(model.inputs(n2), local(n1, n2), seg2, local(nb2, n2), r2,
+                             local(n0, n1), seg1, local(nb1, n1), r1, len(n1), len(n0))
             iu, im = local(bu, n0), local(bm, n0)
             pred = mu + model.bias(bu)[:, 0] + model.bias(bm)[:, 0] + (h[iu] * h[im]).sum(1)
             e = pred - br
@@ -190,7 +200,7 @@ def main():
     pred = predict_all(full, data.test_u, data.test_m)
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,
-                         "batch": args.batch, "fanout": [F1, F2],
+                         "batch": args.batch, "fanout": [F1, F2], "dropout": args.dropout,
                          "val_fraction": args.val_fraction}, fit.E)
 
 
