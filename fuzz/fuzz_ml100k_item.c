@@ -1,5 +1,6 @@
-/* fuzz_ml100k_item.c: libFuzzer harness for the ML-100K movie reader: the input is u.item of a dataset directory,
- * read with format RG_FORMAT_ML100K (strictly and with skip_bad), built into a store and walked. */
+/* fuzz_ml100k_item.c: libFuzzer harness for the ML-100K movie reader.  The input is u.item of a
+ * dataset directory, read with format RG_FORMAT_ML100K (strictly and with skip_bad), built into
+ * a store and walked. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
 

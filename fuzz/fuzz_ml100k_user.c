@@ -1,5 +1,6 @@
-/* fuzz_ml100k_user.c: libFuzzer harness for the ML-100K user reader: the input is u.user of a dataset directory,
- * read with format RG_FORMAT_ML100K (strictly and with skip_bad), built into a store and walked. */
+/* fuzz_ml100k_user.c: libFuzzer harness for the ML-100K user reader.  The input is u.user of a
+ * dataset directory, read with format RG_FORMAT_ML100K (strictly and with skip_bad), built into
+ * a store and walked. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
 

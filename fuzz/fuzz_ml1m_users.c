@@ -1,5 +1,6 @@
-/* fuzz_ml1m_users.c: libFuzzer harness for the ML-1M user reader: the input is users.dat of a dataset directory,
- * read with format RG_FORMAT_ML1M (strictly and with skip_bad), built into a store and walked. */
+/* fuzz_ml1m_users.c: libFuzzer harness for the ML-1M user reader.  The input is users.dat of a
+ * dataset directory, read with format RG_FORMAT_ML1M (strictly and with skip_bad), built into a
+ * store and walked. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
 

@@ -1,5 +1,6 @@
-/* fuzz_mllatest_movies.c: libFuzzer harness for the ml-latest movie reader (quoted CSV titles): the input is movies.csv of a dataset directory,
- * read with format RG_FORMAT_MLLATEST (strictly and with skip_bad), built into a store and walked. */
+/* fuzz_mllatest_movies.c: libFuzzer harness for the ml-latest movie reader (quoted CSV titles).
+ * The input is movies.csv of a dataset directory, read with format RG_FORMAT_MLLATEST (strictly
+ * and with skip_bad), built into a store and walked. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
 

@@ -1,5 +1,6 @@
-/* fuzz_mllatest_ratings.c: libFuzzer harness for the ml-latest ratings reader: the input is ratings.csv of a dataset directory,
- * read with format RG_FORMAT_MLLATEST (strictly and with skip_bad), built into a store and walked. */
+/* fuzz_mllatest_ratings.c: libFuzzer harness for the ml-latest ratings reader.  The input is
+ * ratings.csv of a dataset directory, read with format RG_FORMAT_MLLATEST (strictly and with
+ * skip_bad), built into a store and walked. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
 

@@ -45,11 +45,14 @@ run_one() {
      "$build/fuzz_$t" "$corpus" "$build/seeds/$t" -max_total_time="$secs" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
        -artifact_prefix="$out/crashes/$t-" >"$log" 2>&1; then
-    printf "fuzz %-18s ok   %s\n" "$t" "$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs, corpus $(ls "$corpus" | wc -l)"
+    local runs
+    runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    printf "fuzz %-18s ok   %s runs, corpus %s\n" "$t" "$runs" "$(ls "$corpus" | wc -l)"
     return 0
   fi
   printf "fuzz %-18s FAIL (log %s)\n" "$t" "$log"
-  grep -E "ERROR: |SUMMARY: |runtime error|invariant failed|without a message|Test unit written" "$log" | head -8 | sed 's/^/    /'
+  grep -E "ERROR: |SUMMARY: |runtime error|invariant failed|without a message|Test unit written" \
+    "$log" | head -8 | sed 's/^/    /'
   return 1
 }
 
@@ -66,7 +69,9 @@ case "$mode" in
     secs=${RG_FUZZ_SMOKE_SECONDS:-8}
     status=0
     for t in $(targets); do
-      case " $smoke_skip " in *" $t "*) echo "fuzz $t: not in the smoke run (see smoke_skip)"; continue ;; esac
+      case " $smoke_skip " in
+        *" $t "*) echo "fuzz $t: not in the smoke run (see smoke_skip)"; continue ;;
+      esac
       rm -rf "$build/smoke/$t"
       run_one "$t" "$secs" "$build/smoke/$t" || status=1
     done

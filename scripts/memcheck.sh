@@ -22,7 +22,10 @@ export RG_DATA_DIR="${RG_DATA_DIR:-}"
 if [ ! -d "$RG_DATA_DIR/ml-100k" ]; then
   echo "memcheck: SKIP: \$RG_DATA_DIR/ml-100k not found (set RG_DATA_DIR)"; exit 0
 fi
-command -v valgrind >/dev/null || { echo "memcheck: valgrind is not installed (scripts/deps.sh)" >&2; exit 1; }
+if ! command -v valgrind >/dev/null; then
+  echo "memcheck: valgrind is not installed (scripts/deps.sh)" >&2
+  exit 1
+fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 ml="$RG_DATA_DIR/ml-100k"
 

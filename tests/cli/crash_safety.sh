@@ -73,7 +73,8 @@ for i in $(seq 1 "$ROUNDS"); do
         [ -e "$f" ] && { n_tmp=$((n_tmp + 1)); rm -f "$f"; }
     done
 done
-echo "snapshot: $ROUNDS kills over a ${run} ms import: old intact $n_old, new complete $n_new, temporaries left $n_tmp"
+echo "snapshot: $ROUNDS kills over a ${run} ms import: old intact $n_old," \
+     "new complete $n_new, temporaries left $n_tmp"
 
 # ---- model files ----
 "$RG" train "$T/old.rg" --model bias -o "$T/old.rgm" >/dev/null 2>&1
@@ -105,4 +106,5 @@ for i in $(seq 1 "$ROUNDS"); do
         [ -e "$f" ] && { n_tmp=$((n_tmp + 1)); rm -f "$f"; }
     done
 done
-echo "model: $ROUNDS kills over a ${run} ms train: old intact $n_old, new complete $n_new, temporaries left $n_tmp"
+echo "model: $ROUNDS kills over a ${run} ms train: old intact $n_old," \
+     "new complete $n_new, temporaries left $n_tmp"
