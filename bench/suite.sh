@@ -21,6 +21,8 @@
 #   --no-peers    skip the PyTorch peers (they are also skipped, visibly, without torch)
 #   --threads N   worker threads for reelgraph and the peers (default 2)
 #   --timebox S   seconds before a single run is stopped (default 900; ML-1M runs 1200)
+#   --peer-budget S  a peer starts no new epoch after S seconds of training (default 900); the
+#                 table then says how many epochs it ran (its s/epoch is still measured)
 #   --sections L  which parts to run, of "u1 peers 5fold ml-1m" (default all; --quick: u1 peers)
 # Data: $RG_DATA_DIR/ml-100k (required) and $RG_DATA_DIR/ml-1m (optional); default ../shared/data.
 # Environment: RG_COMMIT names the commit in the header when the tree is not a git checkout
@@ -38,6 +40,7 @@ PEERS=1
 MODELS=""
 THREADS=2
 TIMEBOX=900
+PEER_BUDGET=900
 PY=${PY:-/usr/bin/python3}
 usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
         --models) MODELS="$2"; shift ;;
         --threads) THREADS="$2"; shift ;;
         --timebox) TIMEBOX="$2"; shift ;;
+        --peer-budget) PEER_BUDGET="$2"; shift ;;
         --sections) SECTIONS="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "suite.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
@@ -184,7 +188,7 @@ EOF
         run "u1-$m-torch" "$TIMEBOX" peer ml-100k u1 "$m" pytorch -- \
             "$PY" "$ROOT/bench/peers/$m.py" --data "$DATA/ml-100k" \
             --train "$DATA/ml-100k/u1.base" --test "$DATA/ml-100k/u1.test" \
-            --threads "$THREADS" "${hp[@]}" \
+            --threads "$THREADS" "${hp[@]}" --max-seconds "$PEER_BUDGET" \
             --loss-csv "$RAW/u1-$m-torch.loss.csv"
     done
 fi

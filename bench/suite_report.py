@@ -112,6 +112,8 @@ def load_run(raw, label):
             sum(secs) / len(secs) if secs else None)
         rec["history"] = hist
         rec["params"] = j.get("params", {})
+        if j.get("stopped_early"):
+            rec["status"] = f"ok, time budget: {len(hist)} of {j.get('epochs_planned')} epochs"
         if j.get("model") == "autoencoder" and hist:
             vals = [h["val_loss"] for h in hist if h.get("val_loss") is not None]
             if vals:

@@ -35,6 +35,9 @@ def base_args(description, defaults):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--loss-csv", help="write epoch,train_loss,val_loss,seconds here")
+    p.add_argument("--max-seconds", type=float, default=0.0,
+                   help="stop starting epochs after this much training time (0 = no limit); "
+                        "the JSON then says stopped_early and reports the epochs run")
     return p
 
 
@@ -151,6 +154,13 @@ class Recorder:
     def __init__(self, name, args):
         self.name, self.args, self.history = name, args, []
         self.t_start = time.monotonic()
+        self.stopped = False
+
+    def out_of_time(self):
+        """True once --max-seconds of training have passed (the run then stops early)."""
+        limit = self.args.max_seconds
+        self.stopped = limit > 0 and time.monotonic() - self.t_start > limit
+        return self.stopped
 
     def epoch(self, train_loss, val_loss, seconds):
         self.history.append({"epoch": len(self.history) + 1, "train_loss": train_loss,
@@ -173,5 +183,6 @@ class Recorder:
                "train_seconds": train_seconds,
                "seconds_per_epoch": sum(secs) / len(secs) if secs else None,
                "peak_rss_mb": peak_rss_mb(), "n_train": int(n_train),
-               "params": params, "history": self.history}
+               "params": params, "stopped_early": self.stopped,
+               "epochs_planned": self.args.epochs, "history": self.history}
         print(json.dumps(out))

@@ -80,11 +80,11 @@ class GGNN(torch.nn.Module):
 
 def main():
     args = common.base_args("PyTorch GRU-GNN (peer of reelgraph ggnn)",
-                            {"dim": 32, "epochs": 30, "lr": 0.002, "reg": 0.001, "batch": 512,
+                            {"dim": 32, "epochs": 40, "lr": 0.003, "reg": 0.001, "batch": 512,
                              "val_fraction": 0.05})
     args.add_argument("--steps", type=int, default=3, help="GRU rounds T")
     args.add_argument("--fanout", default="64", help="message cap S in training")
-    args.add_argument("--dropout", type=float, default=0.0, help="decoder input dropout")
+    args.add_argument("--dropout", type=float, default=0.2, help="decoder input dropout")
     args = args.parse_args()
     S = int(args.fanout.split(",")[0])
     rng = common.setup(args)
@@ -121,6 +121,8 @@ def main():
 
     rec = common.Recorder("ggnn", args)
     for epoch in range(args.epochs):
+        if rec.out_of_time():
+            break
         t0 = time.monotonic()
         common.set_lr([opt_sparse, opt_dense], common.cosine_lr(args.lr, epoch, args.epochs))
         # shuffle within each user: a random key per rating, sorted inside the user's range

@@ -48,6 +48,8 @@ def main():
 
     rec = common.Recorder("mf", args)
     for epoch in range(args.epochs):
+        if rec.out_of_time():
+            break
         t0 = time.monotonic()
         for g in opt.param_groups:
             g["lr"] = args.lr / (1.0 + LR_DECAY * epoch)

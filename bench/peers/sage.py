@@ -57,11 +57,14 @@ class Graph:
         return seg, pos
 
     def sample(self, nodes, fanout, excluded, gen):
-        """Uniform sample of at most `fanout` neighbours of each node without replacement,
-        skipping edges whose id is marked in `excluded`.  Returns (segment, neighbour, rating)."""
+        """Uniform sample of at most `fanout` neighbours of each node without replacement
+        (fanout <= 0: every neighbour, as reelgraph's sampler), skipping edges whose id is marked
+        in `excluded`.  Returns (segment, neighbour, rating)."""
         seg, pos = self.edges_of(nodes)
         keep = ~excluded[self.eid[pos]]
         seg, pos = seg[keep], pos[keep]
+        if fanout <= 0:
+            return seg, self.idx[pos], self.r[self.eid[pos]]
         key = torch.rand(len(seg), generator=gen, dtype=torch.float64) + seg.double()
         order = torch.argsort(key)
         seg, pos = seg[order], pos[order]
@@ -77,12 +80,13 @@ class Graph:
 
 
 def aggregate(h_src, seg, src_local, r, mu, n_dst):
-    """[mean | centred-rating weighted mean] over each dst's listed sources (0 when none)."""
-    D = h_src.shape[1]
-    h = h_src[src_local]
-    cnt = torch.bincount(seg, minlength=n_dst).clamp(min=1).unsqueeze(1)
-    a = torch.zeros(n_dst, D).index_add_(0, seg, h) / cnt
-    ar = torch.zeros(n_dst, D).index_add_(0, seg, (r - mu).unsqueeze(1) * h) / cnt
+    """[mean | centred-rating weighted mean] over each dst's listed sources (0 when none), as
+    two sparse (n_dst, n_src) x dense products."""
+    inv = 1.0 / torch.bincount(seg, minlength=n_dst).clamp(min=1).float()
+    idx = torch.stack([seg, src_local])
+    shape = (n_dst, h_src.shape[0])
+    a = torch.sparse.mm(torch.sparse_coo_tensor(idx, inv[seg], shape), h_src)
+    ar = torch.sparse.mm(torch.sparse_coo_tensor(idx, (r - mu) * inv[seg], shape), h_src)
     return a, ar
 
 
@@ -122,9 +126,11 @@ def local(ids, universe):
 
 def main():
     args = common.base_args("PyTorch GraphSAGE (peer of reelgraph sage)",
-                            {"dim": 32, "epochs": 40, "lr": 0.003, "reg": 0.001, "batch": 2048,
+                            {"dim": 128, "epochs": 40, "lr": 0.003, "reg": 0.001, "batch": 2048,
                              "val_fraction": 0.05})
-    args.add_argument("--fanout", default="10,5", help="F1,F2 neighbours per layer")
+    args.add_argument("--fanout", default="0,0",
+                      help="F1,F2 neighbours per layer, 0 = all (reelgraph's default up to 250K "
+                           "ratings)")
     args.add_argument("--dropout", type=float, default=0.0, help="layer-1 output dropout")
     args = args.parse_args()
     F1, F2 = (int(x) for x in args.fanout.split(","))
@@ -168,6 +174,8 @@ def main():
         common.set_lr([opt_sparse, opt_dense], common.cosine_lr(args.lr, epoch, args.epochs))
         order = torch.randperm(fit.E, generator=gen)
         sse = 0.0
+        if rec.out_of_time():
+            break
         for s in range(0, fit.E, args.batch):
             eids = order[s:s + args.batch]
             bu, bm, br = fu[eids], fm[eids] + U, fr[eids]
