@@ -7,8 +7,9 @@
  * information the held-out movie could leak through.  A user without usable timestamps (the
  * ML-1M reconstruction: users 3000-6040 have ts = 0) has NO order: his sequence is kept in movie-id
  * order, marked untimed, and treated as a bag: training visits it in a fresh random permutation
- * every epoch (so no order can be learnt from it), prediction runs it in movie-id order.  The
- * leave-last-out protocol (seqeval.h) excludes such users.
+ * every epoch (so no order can be learnt from it: his "next" movie and rating are just another
+ * movie of the bag, a co-occurrence signal), prediction runs it in movie-id order.  The
+ * leave-last-out protocol (seqeval.h) does not evaluate such users.
  */
 #ifndef RG_MODELS_SEQDATA_H
 #define RG_MODELS_SEQDATA_H
