@@ -8,6 +8,10 @@
 # Targets (issue 6): one epoch <= 0.3 s (sage) / 0.17 s (ggnn) on ML-100K, 10x PyTorch's
 # 3.0 s / 1.7 s; u1 RMSE <= 0.910; ML-1M RMSE <= 0.860 in under 5 minutes.
 # Wall times depend on the machine's load: the script prints the load average with the table.
+# OpenBLAS runs single-threaded here (OPENBLAS_NUM_THREADS=1 unless set): the layers' products
+# are small, and on a shared machine OpenBLAS's spinning pool measured 3-4x the wall time of the
+# same run without it (ggnn, 6 epochs: 43 s vs 12 s at load ~15); OpenMP (--threads) remains.
+# ML-1M runs ggnn at --dim 64 (32 is the ML-100K-tuned default).
 #
 # usage: bench/gnn_epoch.sh [--bin REELGRAPH] [--ml1m] [--threads N] [MODEL...]
 # Data: $RG_DATA_DIR (default /work/shared/data).  Needs python3 for the JSON.
@@ -21,12 +25,13 @@ while [ $# -gt 0 ]; do
         --bin) BIN=$2; shift 2 ;;
         --ml1m) ML1M=1; shift ;;
         --threads) THREADS=$2; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) MODELS+=("$1"); shift ;;
     esac
 done
 [ ${#MODELS[@]} -gt 0 ] || MODELS=(ggnn sage)
 DATA=${RG_DATA_DIR:-/work/shared/data}
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -58,6 +63,8 @@ done
 if [ "$ML1M" = 1 ]; then
     "$BIN" import "$DATA/ml-1m" -o "$TMP/ml1m.rg" >/dev/null 2>&1
     for m in "${MODELS[@]}"; do
-        run "ML-1M random:0.1" "$TMP/ml1m.rg" "$m" --split random:0.1 --seed 42
+        extra=()
+        [ "$m" = ggnn ] && extra=(--dim 64)
+        run "ML-1M random:0.1" "$TMP/ml1m.rg" "$m" --split random:0.1 --seed 42 "${extra[@]}"
     done
 fi
