@@ -149,6 +149,11 @@ rg_error_t rg_model_declare(rg_model_t *m, const char *name, rg_dtype_t dtype, i
                             int64_t cols);
 /* Allocate the blocks for every declared tensor, zeroed. */
 rg_error_t rg_model_alloc(rg_model_t *m);
+/* For attach after a load: checks that tensor `name` exists with this dtype and shape (cols < 0:
+ * any), so a crafted or foreign model file is refused with RG_EFORMAT instead of being read out
+ * of bounds. */
+rg_error_t rg_model_expect(const rg_model_t *m, const char *name, rg_dtype_t dtype, int64_t rows,
+                           int64_t cols);
 /* Pointer to a declared tensor's data; NULL if absent or of the other dtype. */
 float *rg_model_f32(const rg_model_t *m, const char *name);
 int32_t *rg_model_i32(const rg_model_t *m, const char *name);

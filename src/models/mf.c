@@ -578,6 +578,20 @@ cleanup:
     return rc;
 }
 
+/* Checks the tensors of a loaded model before anything reads them: the shapes follow from the
+ * graph and hp.dim, so a crafted file cannot make predict read past an array. */
+static rg_error_t rg_mf_attach(rg_model_t *m, const rg_graph_t *train) {
+    int64_t D = m->hp.dim;
+    RG_CHECK(rg_model_expect(m, "user_emb", RG_DTYPE_F32, train->n_users, D));
+    RG_CHECK(rg_model_expect(m, "movie_emb", RG_DTYPE_F32, train->n_movies, D));
+    RG_CHECK(rg_model_expect(m, "user_bias", RG_DTYPE_F32, train->n_users, 1));
+    RG_CHECK(rg_model_expect(m, "movie_bias", RG_DTYPE_F32, train->n_movies, 1));
+    if (rg_model_tensor(m, "implicit_emb")) { /* absent in files from before SVD++ */
+        RG_CHECK(rg_model_expect(m, "implicit_emb", RG_DTYPE_F32, train->n_movies, D));
+    }
+    return RG_SUCCESS;
+}
+
 const rg_model_ops_t rg_model_mf = {
     .name = "mf",
     .summary = "biased matrix factorisation with implicit feedback (SVD++), parallel SGD over "
@@ -586,6 +600,7 @@ const rg_model_ops_t rg_model_mf = {
     .val_fraction_default = -1.0f, /* fixed epochs: use every training rating */
     .init = rg_mf_init,
     .epoch = rg_mf_epoch,
+    .attach = rg_mf_attach,
     .predict = rg_mf_predict,
     .score = rg_mf_score,
     .fold_in = rg_mf_fold_in,

@@ -177,6 +177,23 @@ const rg_tensor_t *rg_model_tensor(const rg_model_t *m, const char *name) {
     return NULL;
 }
 
+rg_error_t rg_model_expect(const rg_model_t *m, const char *name, rg_dtype_t dtype, int64_t rows,
+                           int64_t cols) {
+    const rg_tensor_t *t = rg_model_tensor(m, name);
+    const char *kind = m->ops ? m->ops->name : "model";
+    if (!t) {
+        RG_ERROR(RG_EFORMAT, "%s model: tensor '%s' is missing (not a model file of this kind?)",
+                 kind, name);
+    }
+    if (t->dtype != dtype || t->rows != rows || (cols >= 0 && t->cols != cols)) {
+        RG_ERROR(RG_EFORMAT, "%s model: tensor '%s' is %s (%lld, %lld), expected %s (%lld, %lld)",
+                 kind, name, t->dtype == RG_DTYPE_F32 ? "f32" : "i32", (long long) t->rows,
+                 (long long) t->cols, dtype == RG_DTYPE_F32 ? "f32" : "i32", (long long) rows,
+                 (long long) cols);
+    }
+    return RG_SUCCESS;
+}
+
 float *rg_model_f32(const rg_model_t *m, const char *name) {
     const rg_tensor_t *t = rg_model_tensor(m, name);
     if (!t || t->dtype != RG_DTYPE_F32 || !m->params) {
