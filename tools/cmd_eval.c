@@ -11,6 +11,74 @@
 
 #define CMD "eval"
 
+/* --protocol next-item: the model and a popularity ranking on the model's own split. */
+static int eval_next_item(rg_model_t *m, const rg_graph_t *full, const rg_graph_t *train,
+                          const uint8_t *is_test, int32_t k, int json) {
+    rg_seqeval_t ev, pop_ev;
+    rg_model_t pop;
+    rg_error_t rc;
+    int code = RG_EXIT_OK;
+    memset(&pop, 0, sizeof pop);
+    if (m->split.kind != RG_SPLIT_TEMPORAL || m->split.last_k != 1) {
+        fprintf(stderr, "reelgraph %s: note: next-item is defined on a temporal:1 split; this "
+                "model's split differs, so each user's earliest test rating is the target\n",
+                CMD);
+    }
+    if ((rc = rg_seqeval_rank(m, full, train, is_test, k, m->hp.n_threads, &ev)) != RG_SUCCESS) {
+        return cli_fail(CMD, rc);
+    }
+    const rg_model_ops_t *pop_ops = rg_model_find("pop");
+    double loss;
+    if (!pop_ops ||
+        (rc = rg_model_init(&pop, pop_ops, &m->hp, &m->split, full, train)) != RG_SUCCESS ||
+        (rc = pop_ops->init(&pop, train)) != RG_SUCCESS ||
+        (rc = pop_ops->epoch(&pop, train, 0, &loss)) != RG_SUCCESS ||
+        (pop_ops->attach && (rc = pop_ops->attach(&pop, train)) != RG_SUCCESS) ||
+        (rc = rg_seqeval_rank(&pop, full, train, is_test, k, m->hp.n_threads, &pop_ev)) !=
+            RG_SUCCESS) {
+        code = cli_fail(CMD, rc ? rc : RG_EINTERNAL);
+        goto done;
+    }
+    if (json) {
+        json_t j;
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_key(&j, "model");
+        json_str(&j, m->ops->name);
+        json_key(&j, "protocol");
+        json_str(&j, "next-item");
+        json_key(&j, "k");
+        json_int(&j, k);
+        json_key(&j, "users");
+        json_int(&j, ev.n_users);
+        json_key(&j, "hit_rate_at_k");
+        json_num(&j, ev.hit_rate);
+        json_key(&j, "ndcg_at_k");
+        json_num(&j, ev.ndcg);
+        json_key(&j, "mean_rank");
+        json_num(&j, ev.mean_rank);
+        json_key(&j, "popularity");
+        json_object_begin(&j);
+        json_key(&j, "hit_rate_at_k");
+        json_num(&j, pop_ev.hit_rate);
+        json_key(&j, "ndcg_at_k");
+        json_num(&j, pop_ev.ndcg);
+        json_key(&j, "mean_rank");
+        json_num(&j, pop_ev.mean_rank);
+        json_object_end(&j);
+        json_object_end(&j);
+        json_finish(&j);
+    } else {
+        printf("next-item over %lld users: HR@%d %.4f  NDCG@%d %.4f  mean rank %.1f\n",
+               (long long) ev.n_users, (int) k, ev.hit_rate, (int) k, ev.ndcg, ev.mean_rank);
+        printf("popularity:              HR@%d %.4f  NDCG@%d %.4f  mean rank %.1f\n", (int) k,
+               pop_ev.hit_rate, (int) k, pop_ev.ndcg, pop_ev.mean_rank);
+    }
+done:
+    rg_model_free(&pop);
+    return code;
+}
+
 static void usage(FILE *f) {
     fprintf(f,
             "usage: reelgraph eval MODEL [GRAPH] [options]\n\n"
@@ -21,6 +89,11 @@ static void usage(FILE *f) {
             "the test set to the model's own split.\n\n"
             "options:\n"
             "  -k K                 cut-off of the top-N metrics (10)\n"
+            "  --protocol P         ratings (default): the metrics above; next-item: the\n"
+            "                       leave-last-out next-movie protocol (train the model with\n"
+            "                       --split temporal:1): for each user the held-out movie's rank\n"
+            "                       among all movies unrated in training, HR@k and NDCG@k, next to\n"
+            "                       a popularity ranking on the same split\n"
             "  --threads N          worker threads, 0 = all cores (the model's setting)\n"
             "  --json               print one JSON object on stdout\n\n");
     fprintf(f, "override the split (only to evaluate on another test set; a test set that\n"
@@ -30,7 +103,7 @@ static void usage(FILE *f) {
 
 int cmd_eval(int argc, char **argv) {
     const char *model_path = NULL, *graph_path = NULL;
-    int json = 0, code = RG_EXIT_OK, threads_given = 0;
+    int json = 0, code = RG_EXIT_OK, threads_given = 0, next_item = 0;
     int32_t k = 10, threads = 0;
     tc_split_opts_t so;
     rg_model_t m;
@@ -62,6 +135,15 @@ int cmd_eval(int argc, char **argv) {
                 return RG_EXIT_USAGE;
             }
             threads_given = 1;
+        } else if ((r = cli_opt(CMD, argc, argv, &i, "--protocol", &v)) != 0) {
+            if (r < 0) {
+                return RG_EXIT_USAGE;
+            }
+            if (!strcmp(v, "next-item")) {
+                next_item = 1;
+            } else if (strcmp(v, "ratings") != 0) {
+                return cli_usage_error(CMD, "--protocol %s: expected ratings or next-item", v);
+            }
         } else if (cli_flag(argv, i, "--json")) {
             json = 1;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -109,6 +191,10 @@ int cmd_eval(int argc, char **argv) {
     }
     if ((rc = rg_model_prepare(&m, &full, &train, is_test)) != RG_SUCCESS) {
         code = cli_fail(CMD, rc);
+        goto done;
+    }
+    if (next_item) {
+        code = eval_next_item(&m, &full, &train, is_test, k, json);
         goto done;
     }
     rg_metrics_t mt;

@@ -13,6 +13,7 @@
 #include "reelgraph/nn.h"
 #include "reelgraph/query.h"
 #include "reelgraph/rng.h"
+#include "reelgraph/seqeval.h"
 #include "reelgraph/split.h"
 
 #endif
