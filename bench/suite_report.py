@@ -44,16 +44,21 @@ REFERENCES = [
 CSV_FIELDS = ["section", "dataset", "split", "model", "impl", "status", "rmse", "mae", "mse",
               "precision_at_10", "recall_at_10", "ndcg_at_10", "hit_rate_at_10", "coverage",
               "epochs", "best_epoch", "train_seconds", "seconds_per_epoch", "peak_rss_mb",
-              "wall_seconds", "note"]
+              "wall_seconds", "cpu_seconds", "note"]
 
 
 def read_time(path):
-    """(peak RSS MB, wall seconds) from /usr/bin/time -v output, None when absent."""
-    peak = wall = None
+    """(peak RSS MB, wall seconds, user + system CPU seconds) from /usr/bin/time -v output,
+    None when absent."""
+    peak = wall = cpu = None
     try:
         text = open(path).read()
     except OSError:
-        return None, None
+        return None, None, None
+    u = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    k = re.search(r"System time \(seconds\): ([\d.]+)", text)
+    if u and k:
+        cpu = float(u.group(1)) + float(k.group(1))
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if m:
         peak = int(m.group(1)) / 1024.0
@@ -63,7 +68,7 @@ def read_time(path):
         wall = 0.0
         for p in parts:
             wall = wall * 60 + p
-    return peak, wall
+    return peak, wall, cpu
 
 
 def status_text(code):
@@ -86,9 +91,10 @@ def load_run(raw, label):
             j = json.loads(text.splitlines()[-1])
     except (OSError, ValueError):
         j = None
-    peak, wall = read_time(os.path.join(raw, label + ".time"))
+    peak, wall, cpu = read_time(os.path.join(raw, label + ".time"))
     rec["peak_rss_mb"] = peak if peak is not None else (j or {}).get("peak_rss_mb")
     rec["wall_seconds"] = wall
+    rec["cpu_seconds"] = cpu
     if rec["status"] == "ok" and j is None:
         rec["status"] = "failed (no JSON)"
     if rec["status"] != "ok":
@@ -223,7 +229,9 @@ def main():
           f"PyTorch {header.get('torch')}",
           "- peak memory: maximum resident set size of the whole process (`/usr/bin/time -v`), "
           "MB; train s: the command's own training time; s/epoch: mean epoch time (including "
-          "the per-epoch validation pass where the model has one)", ""]
+          "the per-epoch validation pass where the model has one)",
+          "- growth with the graph (synthetic 1M to 25M ratings, 1 and 2 threads): "
+          "[SCALE.md](SCALE.md), from `bash bench/scale.sh`", ""]
 
     def section(name):
         return [r for r in rows if r["section"] == name]
@@ -235,8 +243,8 @@ def main():
                "top-N per DESIGN.md (every movie unrated in training ranked, relevant = test "
                "rating ≥ 4, @10). Defaults of each model (no tuning on u1.test).", "",
                "| model | status | RMSE | MAE | MSE | P@10 | R@10 | NDCG@10 | HR@10 | coverage "
-               "| epochs | train s | s/epoch | peak MB | loss curve | note |",
-               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+               "| epochs | train s | s/epoch | CPU s | peak MB | loss curve | note |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in u1:
             png = f"curves/u1-{r['model']}.png"
             curve = "-"
@@ -251,7 +259,8 @@ def main():
                       f"{fmt(r.get('ndcg_at_10'))} | {fmt(r.get('hit_rate_at_10'))} | "
                       f"{fmt(r.get('coverage'))} | {fmt(r.get('epochs'))} | "
                       f"{fmt(r.get('train_seconds'), 2)} | {fmt(r.get('seconds_per_epoch'), 3)} "
-                      f"| {fmt(r.get('peak_rss_mb'), 0)} | {curve} | {r.get('note', '')} |")
+                      f"| {fmt(r.get('cpu_seconds'), 2)} | {fmt(r.get('peak_rss_mb'), 0)} | "
+                      f"{curve} | {r.get('note', '')} |")
         md.append("")
 
     peers = section("peer")
@@ -260,23 +269,34 @@ def main():
                "The peers (`bench/peers/*.py`) implement the same model, initialisation, "
                "optimizer, schedule, sampling and validation carve, with the hyper-parameters "
                "reelgraph reported for its own u1 run above; they read the MovieLens files "
-               "directly. Speed ratio = PyTorch s/epoch ÷ reelgraph s/epoch.", "",
+               "directly. Speed ratio = PyTorch s/epoch ÷ reelgraph s/epoch (wall clock). On a "
+               "machine shared with other jobs the wall clock of a multi-threaded program with "
+               "many short parallel regions suffers most (every barrier waits for a descheduled "
+               "thread), so the CPU columns are given too: process CPU seconds (user + system, "
+               "whole run incl. start-up, validation and test) per epoch, and their ratio.", "",
                "| model | config | reelgraph RMSE | PyTorch RMSE | Δ RMSE (rg − torch) | "
-               "reelgraph s/epoch | PyTorch s/epoch | speed ratio | reelgraph peak MB | "
-               "PyTorch peak MB | PyTorch status |",
-               "|---|---|---|---|---|---|---|---|---|---|---|"]
+               "reelgraph s/epoch | PyTorch s/epoch | speed ratio | reelgraph CPU s/epoch | "
+               "PyTorch CPU s/epoch | CPU ratio | reelgraph peak MB | PyTorch peak MB | "
+               "PyTorch status |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for p in peers:
             ours = next((r for r in u1 if r["model"] == p["model"]), {})
             d = (ours.get("rmse") - p["rmse"]) if ours.get("rmse") is not None and \
                 p.get("rmse") is not None else None
             ratio = (p["seconds_per_epoch"] / ours["seconds_per_epoch"]) \
                 if p.get("seconds_per_epoch") and ours.get("seconds_per_epoch") else None
+            def cpu_per_epoch(r):
+                return r["cpu_seconds"] / r["epochs"] if r.get("cpu_seconds") is not None and \
+                    r.get("epochs") else None
+            c_ours, c_peer = cpu_per_epoch(ours), cpu_per_epoch(p)
+            cratio = c_peer / c_ours if c_ours and c_peer else None
             cfg = ", ".join(f"{k} {v}" for k, v in (p.get("params") or {}).items()
                             if k in ("dim", "epochs", "lr", "reg", "batch", "steps", "fanout"))
             md.append(f"| {p['model']} | {cfg} | {fmt(ours.get('rmse'))} | {fmt(p.get('rmse'))} "
                       f"| {fmt(d)} | {fmt(ours.get('seconds_per_epoch'), 3)} | "
                       f"{fmt(p.get('seconds_per_epoch'), 3)} | "
-                      f"{'-' if ratio is None else f'{ratio:.1f}x'} | "
+                      f"{'-' if ratio is None else f'{ratio:.1f}x'} | {fmt(c_ours, 3)} | "
+                      f"{fmt(c_peer, 3)} | {'-' if cratio is None else f'{cratio:.1f}x'} | "
                       f"{fmt(ours.get('peak_rss_mb'), 0)} | {fmt(p.get('peak_rss_mb'), 0)} | "
                       f"{p['status']} |")
             # loss curves of both
