@@ -420,7 +420,10 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
      * cost the same per step */
     int64_t batch = train->n_ratings / RG_SAGE_MAX_STEPS;
     rg_hp_default_i(&hp->batch, (int32_t) (batch > RG_SAGE_MIN_BATCH ? batch : RG_SAGE_MIN_BATCH));
-    rg_hp_default_i(&hp->epochs, 40);
+    /* 20: the cosine schedule then reaches small steps near where validation bottoms out
+     * (u1.base carve, dim 128: best validation 0.8866 at 20 epochs, 0.8869 at 15, 0.8874 at 40,
+     * 0.8875 at 10) */
+    rg_hp_default_i(&hp->epochs, 20);
     rg_hp_default_f(&hp->lr, 0.003f);
     rg_hp_default_f(&hp->reg, 0.001f);
     rg_hp_default_f(&hp->dropout, 0.0f);
