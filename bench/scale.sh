@@ -20,6 +20,7 @@
 #   --bin      reelgraph (default: build it in $RG_BUILD_DIR, default build/); bench_scale_similar
 #              is built next to it (cmake --target bench_scale_similar)
 #   --timebox  seconds before one run is stopped and recorded as a timeout (default 1500)
+#   --report-only  rewrite SCALE.md and scale.csv from the raw runs of an earlier run
 # OMP_WAIT_POLICY defaults to passive (see bench/suite.sh).
 set -euo pipefail
 
@@ -30,6 +31,7 @@ WORK="$ROOT/build-bench/scale"
 OUT="$ROOT/bench/results"
 BIN=""
 TIMEBOX=1500
+REPORT_ONLY=0
 PY=${PY:-/usr/bin/python3}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -39,24 +41,29 @@ while [ $# -gt 0 ]; do
         --out) OUT="$2"; shift ;;
         --bin) BIN="$2"; shift ;;
         --timebox) TIMEBOX="$2"; shift ;;
+        --report-only) REPORT_ONLY=1 ;;
         -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "scale.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
     esac
     shift
 done
-if [ -z "$BIN" ]; then
+RAW="$OUT/raw/scale"
+if [ "$REPORT_ONLY" = 1 ]; then
+    SIZES=$(ls "$RAW" | sed -n 's/^\([0-9]*\)m-import.status$/\1/p' | sort -n | tr '\n' ' ')
+    THREADS=$(ls "$RAW" | sed -n 's/^[0-9]*m-t\([0-9]*\)-mf.status$/\1/p' | sort -nu | tr '\n' ' ')
+elif [ -z "$BIN" ]; then
     BUILD=${RG_BUILD_DIR:-$ROOT/build}
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$BUILD" -j2 --target reelgraph_cli bench_scale_similar >/dev/null
     BIN="$BUILD/reelgraph"
 fi
-SIM="$(dirname "$BIN")/bench_scale_similar"
-if [ ! -x "$SIM" ]; then
+SIM="$(dirname "${BIN:-.}")/bench_scale_similar"
+if [ "$REPORT_ONLY" = 0 ] && [ ! -x "$SIM" ]; then
     echo "scale.sh: $SIM not built (cmake --build DIR --target bench_scale_similar)" >&2
     exit 1
 fi
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-RAW="$OUT/raw/scale"
+if [ "$REPORT_ONLY" = 0 ]; then
 mkdir -p "$WORK" "$RAW"
 rm -f "$RAW"/*
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -109,6 +116,7 @@ for s in $SIZES; do
 done
 echo "load_end=$(load)" >>"$RAW/header.env"
 echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$RAW/header.env"
+fi
 
 "$PY" - "$RAW" "$OUT" "$SIZES" "$THREADS" <<'EOF'
 import json, os, re, sys
@@ -168,29 +176,34 @@ md = ["# reelgraph scale benchmark (synthetic graphs)", "",
       "proportional to R (25M: 162,541 users, 59,047 movies), so degrees stay comparable",
       "- seconds: import = the command's own total; mf/sage epoch = the epoch's own seconds from "
       "`train --json` history (the process also builds the model and, for sage, attaches the "
-      "full graph); similar = 1000 queries, top-10 co-rating cosine; peak MB = the whole "
-      "process's maximum RSS", "",
+      "full graph); similar = 1000 queries, top-10 co-rating cosine; CPU s = user + system "
+      "seconds of the whole process (model set-up and, for similar, load and preparation "
+      "included); peak MB = the whole process's maximum RSS", "",
       "| stage | threads | " + " | ".join(f"{s}M s" for s in sizes) + " | " +
-      " | ".join(f"{s}M peak MB" for s in sizes) + " | growth " + f"{sizes[0]}M→{sizes[-1]}M "
-      f"(ratings ×{int(sizes[-1]) // int(sizes[0])}) |",
-      "|---|---|" + "---|" * (2 * len(sizes)) + "---|"]
+      " | ".join(f"{s}M CPU s" for s in sizes) + " | " +
+      " | ".join(f"{s}M peak MB" for s in sizes) + " | time growth per step (against the ratings' growth) |",
+      "|---|---|" + "---|" * (3 * len(sizes)) + "---|"]
 keys = list(dict.fromkeys((r[2], r[1]) for r in rows))
 notes = []
 for stage, t in keys:
     by = {r[0]: r for r in rows if r[2] == stage and r[1] == t}
     secs = [by.get(s, (None,) * 7)[3] for s in sizes]
     peaks = [by.get(s, (None,) * 7)[5] for s in sizes]
+    cpus = [by.get(s, (None,) * 7)[4] for s in sizes]
     bad = [f"{s}M {by[s][6]}" for s in sizes if s in by and by[s][6] != "ok"]
-    growth = "-"
-    if secs[0] and secs[-1]:
-        x = int(sizes[-1]) / int(sizes[0])
-        g = secs[-1] / secs[0]
-        verdict = "roughly linear" if 0.6 * x <= g <= 1.6 * x else (
-            "super-linear" if g > 1.6 * x else "sub-linear")
-        growth = f"×{g:.1f} ({verdict})"
-        if verdict != "roughly linear":
-            notes.append(f"{stage} ({t} threads): time grows ×{g:.1f} for ×{x:.0f} ratings")
+    steps = []
+    for a, b, sa, sb in zip(secs, secs[1:], sizes, sizes[1:]):
+        if a and b:
+            x, g = int(sb) / int(sa), b / a
+            verdict = "linear" if 0.6 * x <= g <= 1.6 * x else (
+                "super-linear" if g > 1.6 * x else "sub-linear")
+            steps.append(f"{sa}→{sb}M ×{g:.1f} ({verdict})")
+            if verdict != "linear":
+                notes.append(f"{stage} ({t} threads), {sa}M → {sb}M: time ×{g:.1f} for ×{x:.0f} "
+                             "ratings")
+    growth = "; ".join(steps) if steps else "-"
     md.append(f"| {stage} | {t} | " + " | ".join(f2(v) for v in secs) + " | " +
+              " | ".join(f2(v, 1) for v in cpus) + " | " +
               " | ".join(f2(v, 0) for v in peaks) + f" | {growth}{' ' + '; '.join(bad) if bad else ''} |")
 md.append("")
 # parallel speedup
