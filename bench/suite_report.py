@@ -120,10 +120,13 @@ def load_run(raw, label):
         rec["params"] = j.get("params", {})
         if j.get("stopped_early"):
             rec["status"] = f"ok, time budget: {len(hist)} of {j.get('epochs_planned')} epochs"
-        if j.get("model") == "autoencoder" and hist:
-            vals = [h["val_loss"] for h in hist if h.get("val_loss") is not None]
-            if vals:
-                rec["note"] = f"held-out reconstruction MSE {min(vals):.5f}"
+        if isinstance(j.get("report"), dict):  # the model's report tensors (see its source)
+            parts = []
+            for k, v in j["report"].items():
+                vals = v if isinstance(v, list) else [v]
+                parts.append(k + " " + ", ".join(f"{x:.4g}" if isinstance(x, (int, float))
+                                                 else str(x) for x in vals))
+            rec["note"] = "; ".join(parts)
     return rec
 
 
