@@ -58,8 +58,8 @@ run_one() {
 
 # Harnesses left out of --smoke (still run by --long): model_attach fuzzes what a model kind does
 # with a checksum-valid but mutated model file; not every kind validates its tensors on attach
-# yet (mf predicts through a missing tensor: docs/robustness.md), so it would fail CI on a known,
-# reported gap rather than on a regression.
+# yet (mf and bias predict through a missing tensor: docs/robustness.md), so it would fail CI
+# on a known, reported gap rather than on a regression.
 smoke_skip="model_attach"
 
 mode=${1:---help}
