@@ -100,6 +100,13 @@ static rg_error_t rg_bias_fold_in(const rg_model_t *m, const rg_graph_t *train, 
     return RG_SUCCESS;
 }
 
+/* After a load: both bias vectors must match the graph, so a crafted or foreign model file is
+ * refused instead of read out of bounds. */
+static rg_error_t rg_bias_attach(rg_model_t *m, const rg_graph_t *train) {
+    RG_CHECK(rg_model_expect(m, "user_bias", RG_DTYPE_F32, train->n_users, 1));
+    return rg_model_expect(m, "movie_bias", RG_DTYPE_F32, train->n_movies, 1);
+}
+
 const rg_model_ops_t rg_model_bias = {
     .name = "bias",
     .summary = "global mean + regularised user and movie biases (ALS)",
@@ -107,6 +114,7 @@ const rg_model_ops_t rg_model_bias = {
     .val_fraction_default = -1.0f, /* fixed epochs: use every training rating */
     .init = rg_bias_init,
     .epoch = rg_bias_epoch,
+    .attach = rg_bias_attach,
     .predict = rg_bias_predict,
     .score = rg_bias_score,
     .fold_in = rg_bias_fold_in,
