@@ -2,8 +2,8 @@
 # gnn_epoch.sh: speed and accuracy of the graph neural models, ggnn and sage, with their default
 # hyper-parameters (tuned on the trainer's validation carve of u1.base, never on u1.test):
 #   - ML-100K u1.base -> u1.test: per-epoch wall time (min and median over the epochs), total
-#     training time, RMSE/MAE, best epoch and peak memory, with --threads 2 and early stopping
-#     on the 5% validation carve (--patience 5);
+#     training time, RMSE/MAE, best epoch and peak memory, with --threads 2 and the models'
+#     default early stopping on the 5% validation carve (patience 5);
 #   - with --ml1m also ML-1M random:0.1 seed 42 (the DESIGN.md protocol).
 # Targets (issue 6): one epoch <= 0.3 s (sage) / 0.17 s (ggnn) on ML-100K, 10x PyTorch's
 # 3.0 s / 1.7 s; u1 RMSE <= 0.910; ML-1M RMSE <= 0.860 in under 5 minutes.
@@ -38,7 +38,7 @@ trap 'rm -rf "$TMP"' EXIT
 run() { # label graph model split-args...
     local label=$1 graph=$2 model=$3
     shift 3
-    "$BIN" train "$graph" --model "$model" -o "$TMP/$model.rgm" "$@" --patience 5 \
+    "$BIN" train "$graph" --model "$model" -o "$TMP/$model.rgm" "$@" \
         --threads "$THREADS" --quiet --json >"$TMP/out.json"
     python3 - "$label" "$TMP/out.json" <<'PYEOF'
 import json, statistics, sys

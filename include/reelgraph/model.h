@@ -108,6 +108,9 @@ typedef struct {
      * (0.05), > 0 = this fraction, < 0 = no validation set (for kinds fitted in a fixed number
      * of epochs, where a hold-out only costs accuracy). */
     float val_fraction_default;
+    /* Optional: the trainer's default for an unset hp.patience (epochs without validation gain
+     * before stopping and restoring the best parameters); 0 = run every epoch, keep the last. */
+    int32_t patience_default;
     /* Optional: NULL-terminated names of small F32 tensors holding what the model found out
      * about itself (blend weights, held-out reconstruction error); `train` and `eval` print them
      * under "report".  NULL = nothing to report. */
@@ -193,7 +196,7 @@ typedef struct {
  * is a validation set, by val_loss(fit) or else attach(fit) + predict(validation pairs); finally
  * attach(train) in rg_trainer_finish.  fit = train minus the validation ratings.
  * Trainer defaults for RG_UNSET fields: val_fraction ops->val_fraction_default or else 0.05
- * (seeded from hp.seed), patience 0 (run
+ * (seeded from hp.seed), patience ops->patience_default (0 when the kind sets none: run
  * every epoch, keep the last parameters); with patience > 0 the best-validation parameters are
  * restored at the end. */
 rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *train);

@@ -817,4 +817,5 @@ const rg_model_ops_t rg_model_ggnn = {
     .fold_in = ggnn_fold_in,
     .release = ggnn_release,
     .val_loss = NULL,
+    .patience_default = 5, /* keep the best-validation epoch (trainer's 5% carve) */
 };

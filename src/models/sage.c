@@ -830,4 +830,5 @@ const rg_model_ops_t rg_model_sage = {
     .fold_in = sage_fold_in,
     .release = sage_release,
     .val_loss = NULL,
+    .patience_default = 5, /* keep the best-validation epoch (trainer's 5% carve) */
 };

@@ -89,7 +89,7 @@ rg_error_t rg_trainer_init(rg_trainer_t *t, rg_model_t *m, const rg_graph_t *tra
     float vf = m->ops->val_fraction_default;
     rg_hp_default_f(&m->hp.val_fraction,
                     vf > 0.0f ? vf : vf < 0.0f ? 0.0f : RG_TRAINER_VAL_FRACTION);
-    rg_hp_default_i(&m->hp.patience, 0);
+    rg_hp_default_i(&m->hp.patience, m->ops->patience_default);
     if (train->n_ratings == 0) {
         RG_ERROR(RG_EINVAL, "model %s: the training graph has no ratings, nothing to train on",
                  m->ops->name);
