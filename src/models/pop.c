@@ -44,8 +44,12 @@ static rg_error_t pop_epoch(rg_model_t *m, const rg_graph_t *train, int epoch, d
 /* ---- prediction ---- */
 
 /* Recounts on the graph given: after training that is all the training ratings (the epochs saw
- * them minus the trainer's validation carve); after loading it reproduces the saved counts. */
-static rg_error_t pop_attach(rg_model_t *m, const rg_graph_t *train) { return pop_count(m, train); }
+ * them minus the trainer's validation carve); after loading it reproduces the saved counts.  The
+ * tensor is checked first, so a crafted file with a short movie_pop is refused, not overrun. */
+static rg_error_t pop_attach(rg_model_t *m, const rg_graph_t *train) {
+    RG_CHECK(rg_model_expect(m, "movie_pop", RG_DTYPE_F32, train->n_movies, 1));
+    return pop_count(m, train);
+}
 
 /* out (n_movies): the training degree of each movie.  O(M), thread-safe. */
 static rg_error_t pop_score(const rg_model_t *m, const rg_graph_t *train, int32_t u, float *out) {

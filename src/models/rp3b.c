@@ -87,10 +87,8 @@ static rg_error_t rp3b_attach(rg_model_t *m, const rg_graph_t *train) {
                 (long long) train->n_users, (long long) train->n_movies,
                 (long long) m->n_users, (long long) m->n_movies);
     }
+    RG_TRY(rg_model_expect(m, "movie_pop", RG_DTYPE_F32, train->n_movies, 1));
     float *pop = rg_model_f32(m, "movie_pop");
-    if (pop == NULL) {
-        RG_FAIL(RG_EFORMAT, "rp3b: model has no movie_pop tensor");
-    }
     rp3b_release(m);
     s = rg_calloc(1, sizeof *s);
     if (s == NULL) {
