@@ -372,14 +372,15 @@ static rg_error_t bpr_val_loss(const rg_model_t *m, const rg_graph_t *fit, int64
 
 /* ---- prediction ---- */
 
+/* Checks every tensor score and fold_in read against the graph and hp.dim, so a crafted or
+ * foreign model file is refused (RG_EFORMAT) instead of read out of bounds. */
 static rg_error_t bpr_attach(rg_model_t *m, const rg_graph_t *train) {
-    (void) train;
-    const rg_tensor_t *t = rg_model_tensor(m, "movie_emb");
-    if (t == NULL || rg_model_f32(m, "user_emb") == NULL || rg_model_f32(m, "movie_bias") == NULL
-        || t->cols < 1) {
-        RG_ERROR(RG_EFORMAT, "bpr: model lacks user_emb / movie_emb / movie_bias tensors");
+    if (m->hp.dim < 1) {
+        RG_ERROR(RG_EFORMAT, "bpr model: dim %d must be >= 1", m->hp.dim);
     }
-    return RG_SUCCESS;
+    RG_CHECK(rg_model_expect(m, "user_emb", RG_DTYPE_F32, train->n_users, m->hp.dim));
+    RG_CHECK(rg_model_expect(m, "movie_emb", RG_DTYPE_F32, train->n_movies, m->hp.dim));
+    return rg_model_expect(m, "movie_bias", RG_DTYPE_F32, train->n_movies, 1);
 }
 
 /* out (M) = b + Q p for the factor vector p (D). */
