@@ -46,7 +46,8 @@ rg_error_t rg_i_ae_bind(const rg_model_t *m, float *block, rg_i_ae_view_t *v, si
                         size_t *n) {
     const rg_tensor_t *ew = rg_model_tensor(m, "enc_w"), *eb = rg_model_tensor(m, "enc_b");
     const rg_tensor_t *dw = rg_model_tensor(m, "dec_w"), *db = rg_model_tensor(m, "dec_b");
-    if (!ew || !eb || !dw || !db || ew->dtype != RG_DTYPE_F32) {
+    if (!ew || !eb || !dw || !db || ew->dtype != RG_DTYPE_F32 || eb->dtype != RG_DTYPE_F32 ||
+        dw->dtype != RG_DTYPE_F32 || db->dtype != RG_DTYPE_F32) {
         RG_ERROR(RG_EFORMAT, "autoencoder: model lacks the tensors enc_w, enc_b, dec_w, dec_b");
     }
     int64_t C = ew->rows, G = ew->cols;
@@ -414,12 +415,12 @@ static rg_error_t ae_attach(rg_model_t *m, const rg_graph_t *train) {
     size_t off, n;
     float *X = NULL;
     float *Z = rg_model_f32(m, "movie_emb");
-    const rg_tensor_t *zt = rg_model_tensor(m, "movie_emb");
     RG_CHECK(rg_i_ae_bind(m, m->params, &v, &off, &n));
-    if (Z == NULL || zt->rows != m->n_movies || zt->cols != v.C || train->n_genres != v.G ||
-        train->n_movies != m->n_movies) {
-        RG_ERROR(RG_EFORMAT, "autoencoder: movie_emb or the graph's %d genres / %lld movies do "
-                 "not match the model", train->n_genres, (long long) train->n_movies);
+    RG_CHECK(rg_model_expect(m, "movie_emb", RG_DTYPE_F32, train->n_movies, v.C));
+    if (train->n_genres != v.G || train->n_movies != m->n_movies) {
+        RG_ERROR(RG_EFORMAT, "autoencoder: the graph's %d genres / %lld movies do not match the "
+                 "model's %d / %lld", train->n_genres, (long long) train->n_movies, v.G,
+                 (long long) m->n_movies);
     }
     RG_CHECK(rg_i_genre_matrix(train, &X));
     rg_i_ae_encode(&v, X, m->n_movies, Z);

@@ -85,20 +85,18 @@ static rg_error_t content_bind(const rg_model_t *m, float *block, content_view_t
     const char *names[] = {"mlp_w1", "mlp_b1", "mlp_w2", "mlp_b2", "user_bias", "movie_bias",
                            "user_emb", "movie_emb"};
     const rg_tensor_t *t[8];
-    for (int i = 0; i < 8; i++) {
-        t[i] = rg_model_tensor(m, names[i]);
-        if (t[i] == NULL || t[i]->dtype != RG_DTYPE_F32) {
-            RG_ERROR(RG_EFORMAT, "content: model lacks the F32 tensor %s", names[i]);
-        }
+    RG_CHECK(rg_model_expect(m, names[0], RG_DTYPE_F32, RG_CONTENT_HIDDEN, -1));
+    const int64_t H = RG_CONTENT_HIDDEN, C = rg_model_tensor(m, names[0])->cols / 3;
+    if (C < 1 || rg_model_tensor(m, names[0])->cols != 3 * C) {
+        RG_ERROR(RG_EFORMAT, "content model: tensor 'mlp_w1' has %lld columns, expected a "
+                 "positive multiple of 3", (long long) rg_model_tensor(m, names[0])->cols);
     }
-    const int64_t H = t[0]->rows, C = t[0]->cols / 3;
-    if (H != RG_CONTENT_HIDDEN || C < 1 || t[0]->cols != 3 * C || t[1]->cols != H ||
-        t[2]->cols != H || t[4]->rows != m->n_users || t[5]->rows != m->n_movies ||
-        t[6]->rows != m->n_users || t[6]->cols != C || t[7]->rows != m->n_movies ||
-        t[7]->cols != C) {
-        RG_ERROR(RG_EFORMAT, "content: tensor shapes do not fit %lld users, %lld movies, "
-                 "code %lld, hidden %d", (long long) m->n_users, (long long) m->n_movies,
-                 (long long) C, RG_CONTENT_HIDDEN);
+    /* every shape exactly (a crafted file is refused here, not read out of bounds) */
+    const int64_t rows[8] = {H, 1, 1, 1, m->n_users, m->n_movies, m->n_users, m->n_movies};
+    const int64_t cols[8] = {3 * C, H, H, 1, 1, 1, C, C};
+    for (int i = 0; i < 8; i++) {
+        RG_CHECK(rg_model_expect(m, names[i], RG_DTYPE_F32, rows[i], cols[i]));
+        t[i] = rg_model_tensor(m, names[i]);
     }
     size_t lo = t[0]->offset, hi = t[5]->offset + (size_t) m->n_movies;
     for (int i = 1; i < 6; i++) {
