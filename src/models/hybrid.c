@@ -329,6 +329,11 @@ static rg_error_t hybrid_part_restore(rg_model_t *m, int p, rg_model_t *pm) {
     pm->ops = ops;
     memcpy(&pm->hp, rg_model_i32(m, "part_hp") + (size_t) p * (size_t) HYBRID_HP_WORDS,
            sizeof pm->hp);
+    /* raw bytes from the file: the metric string is terminated here, and the seed and thread
+     * count are the hybrid's own, as in training (hybrid_part_hparams) */
+    pm->hp.metric[sizeof pm->hp.metric - 1] = '\0';
+    pm->hp.seed = m->hp.seed;
+    pm->hp.n_threads = m->hp.n_threads;
     pm->split = m->split;
     pm->graph_fingerprint = m->graph_fingerprint;
     memcpy(pm->graph_path, m->graph_path, sizeof pm->graph_path);
@@ -468,14 +473,11 @@ static rg_error_t hybrid_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
 /* Rebuilds every part from the stored tensors and attaches it to `train`. */
 static rg_error_t hybrid_attach(rg_model_t *m, const rg_graph_t *train) {
     rg_error_t rc = RG_SUCCESS;
-    const rg_tensor_t *hpt = rg_model_tensor(m, "part_hp");
-    const rg_tensor_t *bt = rg_model_tensor(m, "blend");
-    if (hpt == NULL || hpt->dtype != RG_DTYPE_I32 || hpt->rows != HYBRID_N_PARTS ||
-        hpt->cols != HYBRID_HP_WORDS || bt == NULL || bt->cols != HYBRID_N_PARTS + 1 ||
-        rg_model_f32(m, "part_mean") == NULL) {
-        RG_ERROR(RG_EFORMAT, "hybrid: model lacks the blend tensors of %d parts (other version?)",
-                 HYBRID_N_PARTS);
-    }
+    /* the hybrid's own tensors; each part's attach then checks the part's */
+    RG_CHECK(rg_model_expect(m, "part_hp", RG_DTYPE_I32, HYBRID_N_PARTS, HYBRID_HP_WORDS));
+    RG_CHECK(rg_model_expect(m, "blend", RG_DTYPE_F32, 1, HYBRID_N_PARTS + 1));
+    RG_CHECK(rg_model_expect(m, "part_val_rmse", RG_DTYPE_F32, 1, HYBRID_N_PARTS + 1));
+    RG_CHECK(rg_model_expect(m, "part_mean", RG_DTYPE_F32, 1, HYBRID_N_PARTS));
     hybrid_release(m);
     hybrid_state_t *s = rg_calloc(1, sizeof *s);
     if (s == NULL) {
