@@ -183,6 +183,11 @@ static rg_error_t seq_net(seq_net_t *n, const rg_model_t *m, const rg_i_seqcell_
     if (te == NULL || th == NULL) {
         RG_ERROR(RG_EFORMAT, "%s model: tensor movie_emb or user_emb missing", cell->name);
     }
+    if (te->cols < 1 || te->cols > INT32_MAX / 8 || th->cols < 1 || th->cols > INT32_MAX / 8) {
+        RG_ERROR(RG_EFORMAT, "%s model: tensor movie_emb (%lld columns) or user_emb (%lld "
+                 "columns) has a width outside [1, %d]", cell->name, (long long) te->cols,
+                 (long long) th->cols, INT32_MAX / 8);
+    }
     n->D = (int) te->cols;
     n->H = (int) th->cols;
     n->Din = n->D + 1;
