@@ -20,27 +20,12 @@ static void test_renamed_or_short_bias_refused(void **state) {
     rgt_tmp_path(path, sizeof path, "bad-bias.rgm");
     for (int variant = 0; variant < 2; variant++) {
         rg_model_t m, back;
-        rg_trainer_t t;
-        int done = 0;
         rg_hparams_init(&hp);
         hp.epochs = 2;
-        RGT_OK(rg_model_init(&m, rg_model_find("bias"), &hp, NULL, &g, &g));
-        RGT_OK(rg_trainer_init(&t, &m, &g));
-        while (!done) {
-            RGT_OK(rg_trainer_step(&t, &done));
-        }
-        RGT_OK(rg_trainer_finish(&t));
-        rg_trainer_free(&t);
-        for (int i = 0; i < m.n_tensors; i++) {
-            if (!strcmp(m.tensors[i].name, "user_bias")) {
-                if (variant == 0) {
-                    strcpy(m.tensors[i].name, "user_bias_x"); /* renamed */
-                } else {
-                    m.tensors[i].rows = 3; /* shorter than the graph's users */
-                }
-            }
-        }
-        RGT_OK(rg_model_save(&m, path)); /* a valid file (fresh SHA-256) */
+        RGT_OK(rgt_model_train(&m, "bias", &hp, &g));
+        /* a valid file (fresh SHA-256) with user_bias renamed or shorter than the graph's users */
+        RGT_OK(rgt_model_save_altered(&m, path, "user_bias", variant == 0 ? "user_bias_x" : NULL,
+                                      variant == 0 ? -1 : 3));
         rg_model_free(&m);
         RGT_OK(rg_model_load(&back, path));
         rg_error_t rc = rg_model_prepare(&back, &g, &train, is_test);

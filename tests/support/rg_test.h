@@ -69,4 +69,18 @@ rg_error_t rgt_graph_from_triples(rg_graph_t *g, int64_t n, const int64_t *users
 rg_error_t rgt_graph_planted(rg_graph_t *g, int n_users, int n_movies, int per_user,
                              uint64_t seed);
 
+/* ---- crafted model files (tests that attach refuses them) ---- */
+
+/* Trains a model of `kind` to the end on g (as both the full and the training graph): init, every
+ * rg_trainer_step, rg_trainer_finish.  On failure m is freed and the library error returned. */
+rg_error_t rgt_model_train(rg_model_t *m, const char *kind, const rg_hparams_t *hp,
+                           const rg_graph_t *g);
+
+/* Saves m to path with tensor `name` altered in the file's tensor table only: renamed to new_name
+ * (when not NULL) and/or cut to `rows` rows (when rows >= 0; must not exceed its rows).  The file
+ * is otherwise valid, with a fresh checksum, as a crafted file would be.  m's table is restored
+ * before returning.  RG_EINVAL when m has no such tensor or rows is too large. */
+rg_error_t rgt_model_save_altered(rg_model_t *m, const char *path, const char *name,
+                                  const char *new_name, int64_t rows);
+
 #endif
