@@ -10,7 +10,10 @@
  *                                             when deg(u) > S)
  *   h_u^0 = p_u                               the user's own embedding
  *   h_u^t = GRU(a_u, h_u^{t-1}),  t = 1..T    one GRU cell, weights shared by all rounds
- *   z     = [h_u^T | e_m | h_u^T * e_m]       (3D) concatenation (+ their elementwise product,
+ *   b_m   = [mean_u p_u | mean_u (r_um - mu) p_u]   (2D) the same two means over the movie's
+ *                                             raters' embeddings (a sample of S of them)
+ *   g_m^0 = e_m,  g_m^t = GRU(b_m, g_m^{t-1})  the movie's state, through the SAME GRU cell
+ *   z     = [h_u^T | g_m^T | h_u^T * g_m^T]   (3D) concatenation (+ their elementwise product,
  *                                             which an MLP cannot form from the concatenation
  *                                             alone and which carries the matrix-factorisation
  *                                             signal)
@@ -19,9 +22,13 @@
  * The linear path v . z' (a wide-and-deep / NeuMF-style skip) gives the decoder the weighted
  * dot product v . (h * e) directly; through the ReLU layer alone it would need two units per
  * coordinate.
- * Movies keep their embeddings as their state: the message a_u is the same in every round, the
- * recurrence refines h_u.  Backward runs through all T rounds (BPTT) into the GRU weights, the
- * user embeddings and, through the aggregation, the movie embeddings.
+ * The messages a_u, b_m are the same in every round (they read the embeddings, not the states);
+ * the recurrence refines the states.  The movie side makes the model symmetric: before it the
+ * decoder read e_m directly, and on a random 10% of u1.base (seed 42, trained on the rest) the
+ * held-out RMSE went 0.9394 -> 0.9305 with it (3-4x the CPU time per epoch: a batch has ~1
+ * movie unit per target against ~1 user unit per 16).  Backward runs through all T rounds (BPTT)
+ * of both sides into the GRU weights and, through h^0 and the aggregations, into both
+ * embedding tables.
  *
  * Training data flow (why this layout is the fast one).  The costly parts are the decoder (one
  * MLP row per rating) and the GRU (one row per user state per round).  Mini-batches of random
@@ -32,12 +39,15 @@
  * units, so every user state is computed K times per epoch (independent of the batch size) and
  * every rating is a target exactly once.  Keeping a rating out of the messages of its own target
  * is also what keeps its value (the label, through the rating weight) from leaking into the
- * prediction; at prediction time the state is computed from all training ratings (attach).
+ * prediction.  The movie units of a batch are its distinct target movies; their messages skip
+ * every target rating of the batch for the same reason.  At prediction time both sides' states
+ * are computed from all training ratings (attach).
  *
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
  * mlp_b2 (1,1), mlp_wlin (1,3D).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on
  * touched rows.
+ * The two sides' states share the GRU: no tensor was added for the movie side.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
  */
 #ifdef _OPENMP
@@ -73,6 +83,31 @@ typedef struct {
     float *dhrow, *derow;    /* (n,D) each */
 } ggnn_head_ws_t;
 
+/* One side's states for n units: x (n,2D) = [a0 | a1], scale (n), wc (messages) the centred
+ * weights, hs (T+1, n, D), cache (T, n, 6D) and the gradients dh, dh_prev (n,D), dx (n,2D),
+ * da0, da1 (n,D). */
+typedef struct {
+    float *wc, *a0, *a1, *x, *scale, *hs, *cache, *dh, *dh_prev, *dx, *da0, *da1;
+} ggnn_side_ws_t;
+
+/* Floats of a side workspace for n units and nnz messages; with mem != NULL, points S into it. */
+static size_t ggnn_side_carve(ggnn_side_ws_t *S, float *mem, int64_t n, int64_t nnz, int D,
+                              int T) {
+    size_t nD = (size_t) n * (size_t) D;
+    size_t sizes[] = {(size_t) nnz, nD, nD, 2 * nD, (size_t) n, (size_t) (T + 1) * nD,
+                      (size_t) T * 6 * nD, nD, nD, 2 * nD, nD, nD};
+    float **views[] = {&S->wc, &S->a0, &S->a1,      &S->x,  &S->scale, &S->hs,
+                       &S->cache, &S->dh, &S->dh_prev, &S->dx, &S->da0,   &S->da1};
+    size_t off = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (mem != NULL) {
+            *views[i] = mem + off;
+        }
+        off += sizes[i];
+    }
+    return off;
+}
+
 typedef struct {
     int D, H, T;
     int32_t S;
@@ -80,6 +115,7 @@ typedef struct {
     /* prediction state (attach) */
     int attached;
     float *user_state;   /* (U,D) h^T from all training ratings */
+    float *movie_state;  /* (M,D) g^T from all training ratings */
     float *user_mean;    /* (D) mean user embedding: h^0 of a folded-in user */
     float *att_mem;      /* attach scratch, see ggnn_attach */
     /* training state (init) */
@@ -95,10 +131,20 @@ typedef struct {
     float *msg_w;        /* (cap_msgs) its rating */
     int32_t *edge_unit, *edge_user, *edge_movie; /* (cap_edges) */
     float *edge_r, *pred, *dpred;                /* (cap_edges) */
-    float *wc;           /* (cap_msgs) centred message weights */
-    /* per unit: x (2D) = [a0 | a1], scale, hs (T+1 rounds), cache (T rounds of 6D), the
-     * gradients dh, dh_prev, dx (2D), da0, da1 and GRU scratch dpre (6D) */
-    float *a0, *a1, *x, *scale, *hs, *cache, *dh, *dh_prev, *dx, *da0, *da1, *dpre;
+    /* the movie side of a batch: the distinct target movies (movie units) and their messages */
+    int64_t cap_mmsgs, stamp;
+    int64_t *edge_eid;   /* (cap_edges) edge id of each target */
+    int32_t *edge_munit; /* (cap_edges) movie unit of each target */
+    int32_t *munit_movie; /* (cap_edges) */
+    int64_t *mmsg_ptr;   /* (cap_edges + 1) */
+    int32_t *mmsg_idx;   /* (cap_mmsgs) user of each message */
+    float *mmsg_w;       /* (cap_mmsgs) its rating */
+    int64_t *estamp;     /* (E) stamp of the batch an edge is a target of */
+    int64_t *mstamp;     /* (M) stamp of the batch a movie is a unit of */
+    int32_t *munit_of;   /* (M) its unit in that batch */
+    rg_rng_t mrng;       /* the movie messages' sampling stream of the epoch */
+    ggnn_side_ws_t us, ms; /* user units (cap_units rows), movie units (cap_edges rows) */
+    float *dpre;         /* (max(cap_units, cap_edges), 6D) GRU backward scratch */
     ggnn_head_ws_t head;
     float *ws_mem;
 } ggnn_t;
@@ -241,13 +287,12 @@ static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, i
     return off + mask_floats;
 }
 
-/* ---- the user state: aggregation + T GRU rounds ---- */
+/* ---- a side's state: messages + T GRU rounds ---- */
 
-/* ---- the user state: messages + T GRU rounds ---- */
-
-/* x (n, 2D) = [mean_j e_j | sum_j wc_j e_j] over the message CSR `csr` (its w = the ratings);
- * fills wc (nnz) with the centred weights, scale (n) and a0, a1 (n, D) for the backward. */
-static void ggnn_messages_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, float mu,
+/* x (n, 2D) = [mean_j src_j | sum_j wc_j src_j] over the message CSR `csr` (its w = the
+ * ratings, src the other side's embedding table); fills wc (nnz) with the centred weights,
+ * scale (n) and a0, a1 (n, D) for the backward. */
+static void ggnn_messages_forward(const float *src, const rg_mp_csr_t *csr, float mu,
                                   float *wc, float *scale, float *a0, float *a1, float *x, int D,
                                   int nt) {
     int64_t n = csr->n_dst;
@@ -255,13 +300,13 @@ static void ggnn_messages_forward(const ggnn_view_t *p, const rg_mp_csr_t *csr, 
     rg_mp_csr_t cr = {csr->ptr, csr->idx, wc, NULL, n, csr->n_src};
     int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
     rg_i_gnn_centred_weights(wc, csr->ptr, n, csr->w, csr->eid, mu);
-    rg_mp_aggregate_forward(a0, scale, NULL, p->movie_emb, &cm, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_forward(a1, NULL, NULL, p->movie_emb, &cr, D, RG_AGG_WSUM, nt_agg);
+    rg_mp_aggregate_forward(a0, scale, NULL, src, &cm, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_forward(a1, NULL, NULL, src, &cr, D, RG_AGG_WSUM, nt_agg);
     rg_concat_forward(x, a0, a1, (int) n, D, D);
 }
 
-/* Accumulates dmovie_emb from dx (n, 2D); da0, da1 (n, D) are scratch. */
-static void ggnn_messages_backward(float *dmovie_emb, const float *dx, float *da0, float *da1,
+/* Accumulates dsrc from dx (n, 2D); da0, da1 (n, D) are scratch. */
+static void ggnn_messages_backward(float *dsrc, const float *dx, float *da0, float *da1,
                                    const rg_mp_csr_t *csr, const float *wc, const float *scale,
                                    int D, int nt) {
     int64_t n = csr->n_dst;
@@ -272,9 +317,9 @@ static void ggnn_messages_backward(float *dmovie_emb, const float *dx, float *da
     rg_param_zero(da1, (size_t) n * (size_t) D);
     /* forward was: x = [a0 | a1] */
     rg_concat_backward(da0, da1, dx, (int) n, D, D);
-    /* forward was: a0 = mean, a1 = centred-weight sum over the CSR of movie_emb */
-    rg_mp_aggregate_backward(dmovie_emb, da0, scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_backward(dmovie_emb, da1, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
+    /* forward was: a0 = mean, a1 = centred-weight sum over the CSR of src */
+    rg_mp_aggregate_backward(dsrc, da0, scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
+    rg_mp_aggregate_backward(dsrc, da1, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
 }
 
 /* T GRU rounds from x (n, 2D): hs (T+1, n, D) with hs[0] = h^0 given; cache (T, n, 6D) with
@@ -289,6 +334,43 @@ static void ggnn_rounds_forward(const ggnn_view_t *p, const float *x, float *hs,
     }
 }
 
+/* States of n units (training): hs[0] = h0[ids], messages over csr from src, T rounds with the
+ * backward's caches.  O(nnz D + T n D^2). */
+static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_mp_csr_t *csr,
+                              const float *src, const float *h0, const int32_t *ids, float mu,
+                              int D, int T, int nt) {
+    int64_t n = csr->n_dst;
+    rg_embedding_forward(S->hs, h0, ids, (int) n, D);
+    ggnn_messages_forward(src, csr, mu, S->wc, S->scale, S->a0, S->a1, S->x, D, nt);
+    ggnn_rounds_forward(p, S->x, S->hs, S->cache, (size_t) n * 6 * (size_t) D, n, D, T);
+}
+
+/* Given S->dh = dL/dh^T (n, D), backpropagates through the T rounds (into the GRU gradients of
+ * g), h^0 (into dh0[ids]) and the messages (into dsrc).  dpre (n, 6D) is scratch.  Leaves S->dh
+ * and S->dh_prev clobbered. */
+static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_side_ws_t *S,
+                               const rg_mp_csr_t *csr, float *dsrc, float *dh0,
+                               const int32_t *ids, float *dpre, int D, int T, int nt) {
+    int64_t n = csr->n_dst;
+    size_t nD = (size_t) n * (size_t) D, cache_stride = (size_t) n * 6 * (size_t) D;
+    rg_param_zero(S->dx, 2 * nD);
+    for (int s = T; s >= 1; s--) {
+        /* forward was: hs[s] = GRU(x, hs[s-1]) */
+        rg_param_zero(S->dh_prev, nD);
+        rg_gru_cell_backward(S->dx, S->dh_prev, g->wx, g->wh, g->bx, g->bh, S->dh, S->x,
+                             S->hs + (size_t) (s - 1) * nD,
+                             S->cache + (size_t) (s - 1) * cache_stride, p->wx, p->wh, dpre,
+                             (int) n, 2 * D, D);
+        float *swap = S->dh;
+        S->dh = S->dh_prev;
+        S->dh_prev = swap;
+    }
+    /* forward was: hs[0] = h0[ids] */
+    rg_embedding_backward(dh0, S->dh, ids, (int) n, D);
+    /* forward was: x = messages over the CSR of src */
+    ggnn_messages_backward(dsrc, S->dx, S->da0, S->da1, csr, S->wc, S->scale, D, nt);
+}
+
 /* ---- workspace ---- */
 
 static void ggnn_free_impl(ggnn_t *t) {
@@ -296,6 +378,7 @@ static void ggnn_free_impl(ggnn_t *t) {
         return;
     }
     free(t->user_state);
+    free(t->movie_state);
     free(t->user_mean);
     free(t->att_mem);
     rg_i_gnn_opt_free(&t->opt);
@@ -311,6 +394,15 @@ static void ggnn_free_impl(ggnn_t *t) {
     free(t->edge_r);
     free(t->pred);
     free(t->dpred);
+    free(t->edge_eid);
+    free(t->edge_munit);
+    free(t->munit_movie);
+    free(t->mmsg_ptr);
+    free(t->mmsg_idx);
+    free(t->mmsg_w);
+    free(t->estamp);
+    free(t->mstamp);
+    free(t->munit_of);
     free(t->ws_mem);
     free(t);
 }
@@ -333,19 +425,25 @@ static rg_error_t ggnn_get_impl(rg_model_t *m, ggnn_t **out) {
 }
 
 /* Training buffers sized once from the training graph: batches of at most hp.batch targets plus
- * one unit's worth (a unit's targets are never split). */
+ * one unit's worth (a unit's targets are never split); at most one movie unit per target. */
 static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_graph_t *g) {
-    int64_t U = g->n_users, E = g->n_ratings, max_deg = 0;
+    int64_t U = g->n_users, M = g->n_movies, E = g->n_ratings, max_deg = 0, max_mdeg = 0;
     int D = t->D, H = t->H, T = t->T;
     for (int64_t u = 0; u < U; u++) {
         int64_t d = g->user_ptr[u + 1] - g->user_ptr[u];
         max_deg = d > max_deg ? d : max_deg;
     }
+    for (int64_t j = 0; j < M; j++) {
+        int64_t d = g->movie_ptr[j + 1] - g->movie_ptr[j];
+        max_mdeg = d > max_mdeg ? d : max_mdeg;
+    }
     int64_t msg_cap = t->S > 0 && t->S < max_deg ? t->S : max_deg;
+    int64_t mmsg_cap = t->S > 0 && t->S < max_mdeg ? t->S : max_mdeg;
     t->n_edges = E;
     t->cap_units = m->hp.batch;
     t->cap_edges = m->hp.batch + (max_deg + RG_GGNN_FOLDS - 1) / RG_GGNN_FOLDS;
     t->cap_msgs = t->cap_units * (msg_cap > 0 ? msg_cap : 1);
+    t->cap_mmsgs = t->cap_edges * (mmsg_cap > 0 ? mmsg_cap : 1);
     size_t nu = (size_t) t->cap_units, ne = (size_t) t->cap_edges;
     t->perm = rg_malloc((size_t) (E > 0 ? E : 1) * sizeof *t->perm);
     t->units = rg_malloc((size_t) (U > 0 ? U : 1) * RG_GGNN_FOLDS * sizeof *t->units);
@@ -359,47 +457,36 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     t->edge_r = rg_malloc(ne * sizeof *t->edge_r);
     t->pred = rg_malloc(ne * sizeof *t->pred);
     t->dpred = rg_malloc(ne * sizeof *t->dpred);
-    size_t nD = nu * (size_t) D;
-    size_t n_floats = (size_t) t->cap_msgs /* wc */ + 4 * nD /* a0 a1 x */ + nu /* scale */ +
-                      (size_t) (T + 1) * nD /* hs */ + (size_t) T * nu * 6 * (size_t) D /* cache */
-                      + 6 * nD /* dh dh_prev dx da0 da1 */ + nu * 6 * (size_t) D /* dpre */ +
+    t->edge_eid = rg_malloc(ne * sizeof *t->edge_eid);
+    t->edge_munit = rg_malloc(ne * sizeof *t->edge_munit);
+    t->munit_movie = rg_malloc(ne * sizeof *t->munit_movie);
+    t->mmsg_ptr = rg_malloc((ne + 1) * sizeof *t->mmsg_ptr);
+    t->mmsg_idx = rg_malloc((size_t) t->cap_mmsgs * sizeof *t->mmsg_idx);
+    t->mmsg_w = rg_malloc((size_t) t->cap_mmsgs * sizeof *t->mmsg_w);
+    t->estamp = rg_calloc((size_t) (E > 0 ? E : 1), sizeof *t->estamp);
+    t->mstamp = rg_calloc((size_t) (M > 0 ? M : 1), sizeof *t->mstamp);
+    t->munit_of = rg_malloc((size_t) (M > 0 ? M : 1) * sizeof *t->munit_of);
+    t->stamp = 0;
+    size_t n_dpre = (nu > ne ? nu : ne) * 6 * (size_t) D;
+    size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, t->cap_msgs, D, T) +
+                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, t->cap_mmsgs, D, T) + n_dpre +
                       ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
         !t->edge_unit || !t->edge_user || !t->edge_movie || !t->edge_r || !t->pred ||
-        !t->dpred || !t->ws_mem) {
+        !t->dpred || !t->edge_eid || !t->edge_munit || !t->munit_movie || !t->mmsg_ptr ||
+        !t->mmsg_idx || !t->mmsg_w || !t->estamp || !t->mstamp || !t->munit_of || !t->ws_mem) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the training workspace (%zu floats)",
                  n_floats);
     }
     float *w = t->ws_mem;
-    t->wc = w;
-    w += t->cap_msgs;
-    t->a0 = w;
-    w += nD;
-    t->a1 = w;
-    w += nD;
-    t->x = w;
-    w += 2 * nD;
-    t->scale = w;
-    w += nu;
-    t->hs = w;
-    w += (size_t) (T + 1) * nD;
-    t->cache = w;
-    w += (size_t) T * nu * 6 * (size_t) D;
-    t->dh = w;
-    w += nD;
-    t->dh_prev = w;
-    w += nD;
-    t->dx = w;
-    w += 2 * nD;
-    t->da0 = w;
-    w += nD;
-    t->da1 = w;
-    w += nD;
+    w += ggnn_side_carve(&t->us, w, t->cap_units, t->cap_msgs, D, T);
+    w += ggnn_side_carve(&t->ms, w, t->cap_edges, t->cap_mmsgs, D, T);
     t->dpre = w;
-    w += nu * 6 * (size_t) D;
+    w += n_dpre;
     ggnn_head_carve(&t->head, w, t->cap_edges, D, H);
-    return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges,
+    /* touched user rows: the units, the targets' user biases and the movie messages' senders */
+    return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges + t->cap_mmsgs,
                              t->cap_msgs + t->cap_edges);
 }
 
@@ -457,6 +544,50 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     return ggnn_alloc_training(t, m, train);
 }
 
+/* The movie units of the batch's ne targets: the distinct target movies, and for each a uniform
+ * sample of at most S of its ratings that are NOT targets of this batch (so no target's rating
+ * reaches a prediction through the movie side either), drawn from t->mrng.  Returns the number
+ * of movie units.  O(sum of the target movies' degrees). */
+static int64_t ggnn_build_movie_units(ggnn_t *t, const rg_graph_t *g, int64_t ne) {
+    int64_t stamp = ++t->stamp, nm = 0, nmsg = 0;
+    for (int64_t k = 0; k < ne; k++) {
+        int32_t mv = t->edge_movie[k];
+        t->estamp[t->edge_eid[k]] = stamp;
+        if (t->mstamp[mv] != stamp) {
+            t->mstamp[mv] = stamp;
+            t->munit_of[mv] = (int32_t) nm;
+            t->munit_movie[nm++] = mv;
+        }
+        t->edge_munit[k] = t->munit_of[mv];
+    }
+    t->mmsg_ptr[0] = 0;
+    for (int64_t j = 0; j < nm; j++) {
+        int32_t mv = t->munit_movie[j];
+        int64_t lo = g->movie_ptr[mv], hi = g->movie_ptr[mv + 1], n_ok = 0;
+        for (int64_t i = lo; i < hi; i++) {
+            n_ok += t->estamp[g->movie_eid[i]] != stamp;
+        }
+        int64_t want = t->S > 0 && t->S < n_ok ? t->S : n_ok;
+        /* selection sampling (Knuth's algorithm S): each eligible entry is kept with
+         * probability (still wanted) / (still eligible), a uniform sample of `want` */
+        for (int64_t i = lo; i < hi && want > 0; i++) {
+            int64_t e = g->movie_eid[i];
+            if (t->estamp[e] == stamp) {
+                continue;
+            }
+            if (want == n_ok || rg_rng_uniform(&t->mrng) * (double) n_ok < (double) want) {
+                t->mmsg_idx[nmsg] = g->movie_adj[i];
+                t->mmsg_w[nmsg] = g->rating[e];
+                nmsg++;
+                want--;
+            }
+            n_ok--;
+        }
+        t->mmsg_ptr[j + 1] = nmsg;
+    }
+    return nm;
+}
+
 /* Builds the next batch from units[*pos..]: unit states' message CSR and the target ratings.
  * Returns the number of units; *n_edges the number of targets. */
 static int64_t ggnn_build_batch(ggnn_t *t, const rg_graph_t *g, int64_t n_units, int64_t *pos,
@@ -481,6 +612,7 @@ static int64_t ggnn_build_batch(ggnn_t *t, const rg_graph_t *g, int64_t n_units,
                 t->edge_user[ne] = u;
                 t->edge_movie[ne] = g->user_adj[e];
                 t->edge_r[ne] = g->rating[e];
+                t->edge_eid[ne] = e;
                 ne++;
             } else if (t->S <= 0 || n_msgs < t->S) {
                 /* perm is a random order, so the first S non-target ratings are a uniform
@@ -499,62 +631,51 @@ static int64_t ggnn_build_batch(ggnn_t *t, const rg_graph_t *g, int64_t n_units,
     return nu;
 }
 
-/* Forward, loss and backward on the batch built by ggnn_build_batch: accumulates the gradient of
- * the batch's mean squared error into t->opt.grads and records the touched rows.  Returns the
- * mean squared error. */
-static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, int epoch,
-                              int64_t batch_index) {
+/* Forward, loss and backward on the batch built by ggnn_build_batch (nu user units, ne targets)
+ * and ggnn_build_movie_units (nm movie units): accumulates the gradient of the batch's mean
+ * squared error into t->opt.grads and records the touched rows.  Returns the mean squared
+ * error. */
+static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, int64_t nm,
+                              int epoch, int64_t batch_index) {
     int D = t->D, H = t->H, T = t->T, nt = t->nt;
-    size_t nD = (size_t) nu * (size_t) D;
+    float mu = (float) m->global_mean;
     ggnn_view_t p, g;
     ggnn_bind(&p, m, m->params);
     ggnn_bind(&g, m, t->opt.grads);
-    rg_mp_csr_t csr = {t->msg_ptr, t->msg_idx, t->msg_w, NULL, nu, m->n_movies};
-    size_t cache_stride = (size_t) nu * 6 * (size_t) D;
+    rg_mp_csr_t ucsr = {t->msg_ptr, t->msg_idx, t->msg_w, NULL, nu, m->n_movies};
+    rg_mp_csr_t mcsr = {t->mmsg_ptr, t->mmsg_idx, t->mmsg_w, NULL, nm, m->n_users};
 
     /* ---- forward ---- */
-    rg_embedding_forward(t->hs, p.user_emb, t->unit_user, (int) nu, D);
-    ggnn_messages_forward(&p, &csr, (float) m->global_mean, t->wc, t->scale, t->a0, t->a1, t->x, D,
-                          nt);
-    ggnn_rounds_forward(&p, t->x, t->hs, t->cache, cache_stride, nu, D, T);
-    const float *hT = t->hs + (size_t) T * nD;
+    ggnn_side_forward(&p, &t->us, &ucsr, p.movie_emb, p.user_emb, t->unit_user, mu, D, T, nt);
+    ggnn_side_forward(&p, &t->ms, &mcsr, p.user_emb, p.movie_emb, t->munit_movie, mu, D, T, nt);
+    const float *hT = t->us.hs + (size_t) T * (size_t) nu * (size_t) D;
+    const float *gT = t->ms.hs + (size_t) T * (size_t) nm * (size_t) D;
     rg_rng_t r; /* dropout stream of this batch: fixed by (seed, epoch, batch) */
     rg_rng_init(&r, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
                                (uint64_t) batch_index));
     float drop = m->hp.dropout;
-    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, p.movie_emb, t->edge_movie, ne, D, H, drop,
-                      &r, nt);
+    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, gT, t->edge_munit, ne, D, H, drop, &r, nt);
     rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
-                          p.movie_bias, (float) m->global_mean, ne);
+                          p.movie_bias, mu, ne);
     rg_param_zero(t->dpred, (size_t) ne);
     double loss = rg_loss_mse(t->dpred, t->pred, t->edge_r, NULL, ne, (double) ne);
 
     /* ---- backward, the mirror image ---- */
     rg_i_gnn_head_backward(g.user_bias, g.movie_bias, t->dpred, t->edge_user, t->edge_movie, ne);
-    ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, p.movie_emb, t->edge_movie,
-                       ne, D, H, drop, nt);
-    rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
-    /* forward was: row k of z read hT[edge_unit[k]] */
-    rg_param_zero(t->dh, nD);
-    rg_embedding_backward(t->dh, t->head.dhrow, t->edge_unit, (int) ne, D);
-    rg_param_zero(t->dx, 2 * nD);
-    for (int s = T; s >= 1; s--) {
-        /* forward was: hs[s] = GRU(a, hs[s-1]) */
-        rg_param_zero(t->dh_prev, nD);
-        rg_gru_cell_backward(t->dx, t->dh_prev, g.wx, g.wh, g.bx, g.bh, t->dh, t->x,
-                             t->hs + (size_t) (s - 1) * nD,
-                             t->cache + (size_t) (s - 1) * cache_stride,
-                             p.wx, p.wh, t->dpre, (int) nu, 2 * D, D);
-        float *swap = t->dh;
-        t->dh = t->dh_prev;
-        t->dh_prev = swap;
-    }
-    /* forward was: hs[0] = user_emb[unit_user] */
-    rg_embedding_backward(g.user_emb, t->dh, t->unit_user, (int) nu, D);
-    /* forward was: x = messages over the CSR of movie_emb */
-    ggnn_messages_backward(g.movie_emb, t->dx, t->da0, t->da1, &csr, t->wc, t->scale, D, nt);
+    ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, gT, t->edge_munit, ne, D, H,
+                       drop, nt);
+    /* forward was: row k of z read hT[edge_unit[k]] and gT[edge_munit[k]] */
+    rg_param_zero(t->us.dh, (size_t) nu * (size_t) D);
+    rg_embedding_backward(t->us.dh, t->head.dhrow, t->edge_unit, (int) ne, D);
+    rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
+    rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
+    ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, D,
+                       T, nt);
+    ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie, t->dpre,
+                       D, T, nt);
 
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->mmsg_idx, t->mmsg_ptr[nm]);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->edge_movie, ne);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->msg_idx, t->msg_ptr[nu]);
@@ -567,6 +688,9 @@ static int64_t ggnn_epoch_prepare(ggnn_t *t, const rg_model_t *m, const rg_graph
                                   int epoch) {
     rg_rng_t r;
     rg_rng_init(&r, rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch));
+    /* the movie messages' stream: beside the dropout streams (mixed with batch indexes < 2^40) */
+    rg_rng_init(&t->mrng, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
+                                     UINT64_C(1) << 40));
     int64_t n_units = 0;
     for (int64_t u = 0; u < g->n_users; u++) {
         int64_t base = g->user_ptr[u], deg = g->user_ptr[u + 1] - base;
@@ -600,11 +724,12 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     ggnn_t *t = m->impl;
     int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch), pos = 0, ne = 0;
     int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
+    int64_t nm = ggnn_build_movie_units(t, g, ne);
     rg_param_zero(t->opt.grads, m->n_params);
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         t->opt.n_touched[i] = 0;
     }
-    *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne, epoch, 0) : 0.0;
+    *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne, nm, epoch, 0) : 0.0;
     *grads = t->opt.grads;
     return RG_SUCCESS;
 }
@@ -619,7 +744,8 @@ static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     while (pos < n_units) {
         int64_t ne = 0;
         int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
-        sse += ggnn_batch_grad(t, m, nu, ne, epoch, batch_index++) * (double) ne;
+        int64_t nm = ggnn_build_movie_units(t, g, ne);
+        sse += ggnn_batch_grad(t, m, nu, ne, nm, epoch, batch_index++) * (double) ne;
         rg_i_gnn_opt_step(&t->opt, m, lr);
         n_seen += ne;
     }
@@ -628,7 +754,21 @@ static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     return RG_SUCCESS;
 }
 
-/* Final user states of every user from all ratings of g, and the mean user embedding. */
+/* Final states (n = csr->n_dst, D) of every node of one side from all its ratings: h^0 = h0,
+ * messages from src, T rounds; scratch as ggnn_attach sizes it.  O(nnz D + T n D^2). */
+static void ggnn_full_states(const ggnn_view_t *p, const rg_mp_csr_t *csr, const float *src,
+                             const float *h0, float mu, float *out, float *scratch, int D, int T,
+                             int nt) {
+    size_t n = (size_t) csr->n_dst, nD = n * (size_t) D;
+    float *a0 = scratch, *a1 = a0 + nD, *x = a1 + nD, *scale = x + 2 * nD, *wc = scale + n;
+    float *hs = wc + csr->ptr[n], *cache = hs + (size_t) (T + 1) * nD;
+    ggnn_messages_forward(src, csr, mu, wc, scale, a0, a1, x, D, nt);
+    memcpy(hs, h0, nD * sizeof *hs);
+    ggnn_rounds_forward(p, x, hs, cache, 0, (int64_t) n, D, T);
+    memcpy(out, hs + (size_t) T * nD, nD * sizeof *hs);
+}
+
+/* Final user and movie states from all ratings of g, and the mean user embedding. */
 static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     ggnn_t *t = NULL;
     RG_CHECK(ggnn_check_tensors(m));
@@ -642,31 +782,35 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     }
     RG_CHECK(ggnn_get_impl(m, &t));
     int D = t->D, T = t->T;
-    size_t U = (size_t) m->n_users, UD = U * (size_t) D, E = (size_t) g->n_ratings;
+    size_t U = (size_t) m->n_users, M = (size_t) m->n_movies, E = (size_t) g->n_ratings;
+    size_t UD = U * (size_t) D, MD = M * (size_t) D;
     if (t->user_state == NULL) {
         t->user_state = rg_malloc((UD > 0 ? UD : 1) * sizeof *t->user_state);
+        t->movie_state = rg_malloc((MD > 0 ? MD : 1) * sizeof *t->movie_state);
         t->user_mean = rg_malloc((size_t) D * sizeof *t->user_mean);
-        if (!t->user_state || !t->user_mean) {
+        if (!t->user_state || !t->movie_state || !t->user_mean) {
             RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the prediction state of %zu users", U);
         }
     }
-    /* scratch, sized by this graph's ratings: a0 a1 (U,D), x (U,2D), scale (U), wc (E),
-     * hs (T+1, U, D), cache (U, 6D) */
+    /* scratch for the larger side R = max(U, M), sized by this graph's ratings: a0 a1 (R,D),
+     * x (R,2D), scale (R), wc (E), hs (T+1, R, D), cache (R, 6D) */
+    size_t R = U > M ? U : M, RD = R * (size_t) D;
     free(t->att_mem);
-    size_t n_floats = 4 * UD + U + E + (size_t) (T + 1) * UD + 6 * UD + 1;
+    size_t n_floats = 4 * RD + R + E + (size_t) (T + 1) * RD + 6 * RD + 1;
     t->att_mem = rg_malloc(n_floats * sizeof *t->att_mem);
     if (t->att_mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate %zu floats of inference scratch", n_floats);
     }
     ggnn_view_t p;
     ggnn_bind(&p, m, m->params);
-    float *a0 = t->att_mem, *a1 = a0 + UD, *x = a1 + UD, *scale = x + 2 * UD, *wc = scale + U;
-    float *hs = wc + E, *cache = hs + (size_t) (T + 1) * UD;
-    rg_mp_csr_t csr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
-    ggnn_messages_forward(&p, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, t->nt);
-    memcpy(hs, p.user_emb, UD * sizeof *hs);
-    ggnn_rounds_forward(&p, x, hs, cache, 0, (int64_t) U, D, T);
-    memcpy(t->user_state, hs + (size_t) T * UD, UD * sizeof *hs);
+    float mu = (float) m->global_mean;
+    rg_mp_csr_t ucsr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
+    rg_mp_csr_t mcsr = {g->movie_ptr, g->movie_adj, g->rating, g->movie_eid, g->n_movies,
+                        g->n_users};
+    ggnn_full_states(&p, &ucsr, p.movie_emb, p.user_emb, mu, t->user_state, t->att_mem, D, T,
+                     t->nt);
+    ggnn_full_states(&p, &mcsr, p.user_emb, p.movie_emb, mu, t->movie_state, t->att_mem, D, T,
+                     t->nt);
     for (int i = 0; i < D; i++) {
         double s = 0.0;
         for (size_t u = 0; u < U; u++) {
@@ -697,8 +841,8 @@ static rg_error_t ggnn_decode(const rg_model_t *m, const float *hs, const int32_
     ggnn_head_carve(&w, mem, chunk, D, H);
     for (int64_t k0 = 0; k0 < n; k0 += chunk) {
         int64_t nk = n - k0 < chunk ? n - k0 : chunk;
-        ggnn_head_forward(&p, &w, hs, h_ids ? h_ids + k0 : NULL, p.movie_emb, movies + k0, nk, D,
-                          H, 0.0f, NULL, t->nt);
+        ggnn_head_forward(&p, &w, hs, h_ids ? h_ids + k0 : NULL, t->movie_state, movies + k0, nk,
+                          D, H, 0.0f, NULL, t->nt);
         for (int64_t k = 0; k < nk; k++) {
             float bu = users ? p.user_bias[users[k0 + k]] : 0.0f;
             out[k0 + k] = (float) m->global_mean + bu + p.movie_bias[movies[k0 + k]] + w.s[k];
@@ -763,7 +907,8 @@ static rg_error_t ggnn_score(const rg_model_t *m, const rg_graph_t *g, int32_t u
 }
 
 /* A new user: messages from the given movies and ratings, h^0 = the mean user embedding,
- * T GRU rounds, user bias 0.  O(n D + T D^2 + M D H). */
+ * T GRU rounds, user bias 0, decoded against every movie's attached state.
+ * O(n D + T D^2 + M D H). */
 static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
                                const int32_t *movies, const float *ratings, float *out) {
     (void) g;
@@ -791,7 +936,7 @@ static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     float *hs = wc + n, *cache = hs + (size_t) (t->T + 1) * (size_t) D;
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, movies, ratings, NULL, 1, m->n_movies};
-    ggnn_messages_forward(&p, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
+    ggnn_messages_forward(p.movie_emb, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
     memcpy(hs, t->user_mean, (size_t) D * sizeof *hs);
     ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T);
     rg_error_t rc = ggnn_score_state(m, hs + (size_t) t->T * (size_t) D, -1, out);
@@ -806,8 +951,8 @@ static void ggnn_release(rg_model_t *m) {
 
 const rg_model_ops_t rg_model_ggnn = {
     .name = "ggnn",
-    .summary = "GRU-based gated GNN: T rounds of rating-weighted movie messages update each "
-               "user's state through one GRU cell; MLP decoder + biases",
+    .summary = "GRU-based gated GNN: T rounds of rating-weighted messages update each user's "
+               "and each movie's state through one GRU cell; MLP decoder + biases",
     .predicts_ratings = 1,
     .init = ggnn_init,
     .epoch = ggnn_epoch,
