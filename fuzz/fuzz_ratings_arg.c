@@ -1,12 +1,10 @@
 /* fuzz_ratings_arg.c: libFuzzer harness for the parser of `reelgraph recommend --ratings
- * "MOVIE:RATING,..."`.  The parser is a static function of tools/cmd_recommend.c, so this file
- * includes that source (the tools' other helpers are linked from rg_fuzz_tools).  The input,
- * cut at its first NUL as argv would be, is parsed against the small fuzz graph; every pair it
- * accepts must name a movie of the graph, once, with a rating on the scale. */
+ * "MOVIE:RATING,..."`, rg_ratings_parse_list (src/io/ratings_arg.c).  The input, cut at its
+ * first NUL as argv would be, is parsed against the small fuzz graph; every pair it accepts must
+ * name a movie of the graph, once, with a rating on the scale, and a refusal must carry a
+ * message. */
 #include "fuzz_common.h"
 #include "fuzz_fixed.h"
-
-#include "../tools/cmd_recommend.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     float ratings[64];
     int64_t n = -1;
     RGF_REQUIRE(cap <= 64);
-    if (parse_ratings(&g, s, movies, ratings, cap, &n) == 0) {
+    rg_error_clear();
+    rg_error_t rc = rg_ratings_parse_list(&g, s, movies, ratings, cap, &n);
+    rgf_check_error(rc);
+    if (rc == RG_SUCCESS) {
         RGF_REQUIRE(n >= 0 && n <= cap);
         for (int64_t i = 0; i < n; i++) {
             RGF_REQUIRE(movies[i] >= 0 && movies[i] < g.n_movies);

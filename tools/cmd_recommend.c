@@ -2,7 +2,6 @@
  * top-N movies the user has not rated, with titles and scores.  A user of the graph is scored by
  * the model; a new user given as ratings is folded in without retraining; a user with no ratings
  * gets the most popular movies, labelled as a popularity fallback. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,54 +27,6 @@ static void usage(FILE *f) {
             "  --genre-filter       only movies sharing a genre with the movies the user rated\n"
             "  --graph PATH         the snapshot (default: the one the model was trained on)\n"
             "  --json               print one JSON object on stdout\n");
-}
-
-/* "50:5,172:4.5" -> internal movie ids and ratings (arrays of capacity cap). */
-static int parse_ratings(const rg_graph_t *g, const char *s, int32_t *movies, float *ratings,
-                         int64_t cap, int64_t *n) {
-    *n = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long long id = strtoll(p, &end, 10);
-        if (end == p || *end != ':' || errno) {
-            fprintf(stderr, "reelgraph %s: --ratings: expected MOVIE:RATING at '%s'\n", CMD, p);
-            return -1;
-        }
-        p = end + 1;
-        double r = strtod(p, &end);
-        if (end == p || (*end != ',' && *end != '\0')) {
-            fprintf(stderr, "reelgraph %s: --ratings: bad rating at '%s'\n", CMD, p);
-            return -1;
-        }
-        p = *end == ',' ? end + 1 : end;
-        int32_t mi = rg_graph_movie_index(g, id);
-        if (mi < 0) {
-            fprintf(stderr, "reelgraph %s: --ratings: movie %lld is not in the graph\n", CMD, id);
-            return -1;
-        }
-        if (!(r >= g->rating_min && r <= g->rating_max)) {
-            fprintf(stderr, "reelgraph %s: --ratings: rating %g of movie %lld is outside the "
-                    "scale [%g, %g]\n", CMD, r, id, (double) g->rating_min,
-                    (double) g->rating_max);
-            return -1;
-        }
-        for (int64_t i = 0; i < *n; i++) {
-            if (movies[i] == mi) {
-                fprintf(stderr, "reelgraph %s: --ratings: movie %lld given twice\n", CMD, id);
-                return -1;
-            }
-        }
-        if (*n >= cap) {
-            fprintf(stderr, "reelgraph %s: --ratings: too many ratings\n", CMD);
-            return -1;
-        }
-        movies[*n] = mi;
-        ratings[*n] = (float) r;
-        (*n)++;
-    }
-    return 0;
 }
 
 int cmd_recommend(int argc, char **argv) {
@@ -186,8 +137,10 @@ int cmd_recommend(int argc, char **argv) {
             code = RG_EXIT_INTERNAL;
             goto done;
         }
-        if (parse_ratings(&full, ratings_text, rated, rated_r, cap, &n_rated) != 0) {
-            code = RG_EXIT_USAGE;
+        if ((rc = rg_ratings_parse_list(&full, ratings_text, rated, rated_r, cap, &n_rated)) !=
+            RG_SUCCESS) {
+            fprintf(stderr, "reelgraph %s: --ratings: %s\n", CMD, rg_last_error_message());
+            code = rc == RG_ENOMEM ? RG_EXIT_INTERNAL : RG_EXIT_USAGE;
             goto done;
         }
         if (n_rated == 0) {

@@ -45,6 +45,15 @@ rg_error_t rg_dataset_read(rg_dataset_t *d, const char *src, const rg_read_opts_
  * rg_malloc; the caller frees it. */
 rg_error_t rg_ratings_read(const char *path, rg_rating_t **out, int64_t *n);
 
+/* Parses a new user's ratings given as text, "MOVIE:RATING,MOVIE:RATING,..." (dataset movie ids;
+ * "" = no ratings), e.g. `reelgraph recommend --ratings`, against graph g: movies[0..*n) receive
+ * the internal movie ids and ratings[0..*n) the ratings, in the given order; cap is the capacity
+ * of both.  Errors, RG_EINVAL with the message of the first bad pair in text order (a pair that
+ * is not MOVIE:RATING, a bad rating, a movie not in g, a rating outside g's scale, a movie given
+ * twice, more than cap pairs); RG_ENOMEM.  O(n log n) for n pairs (the duplicate check sorts). */
+rg_error_t rg_ratings_parse_list(const rg_graph_t *g, const char *text, int32_t *movies,
+                                 float *ratings, int64_t cap, int64_t *n);
+
 /* Snapshot (.rg): magic, format version, section table, checksum; written atomically (temporary
  * file + fsync + rename), loaded by mmap without parsing.  A truncated, corrupted or
  * wrong-version file is refused with RG_EFORMAT. */
