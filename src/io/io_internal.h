@@ -27,6 +27,8 @@ typedef struct {
 rg_error_t rg_i_lines_open(rg_i_lines_t *L, const char *path);
 /* *got = 1 and [*s, *e) the next line, or *got = 0 at the end of the file. */
 rg_error_t rg_i_lines_next(rg_i_lines_t *L, const char **s, const char **e, int *got);
+/* rg_i_lines_next passing over empty lines (a line with only blanks is not empty). */
+rg_error_t rg_i_lines_next_nonempty(rg_i_lines_t *L, const char **s, const char **e, int *got);
 void rg_i_lines_close(rg_i_lines_t *L);
 
 /* ---- fields ---- */

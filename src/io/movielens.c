@@ -83,6 +83,29 @@ static rg_error_t rg_i_scratch_fit(rg_i_scratch_t *b, size_t need, const char *p
     return RG_SUCCESS;
 }
 
+/* Index of the name [s, e) in names[0 .. *count), appended when new (cut to RG_NAME_MAX - 1
+ * bytes).  RG_EFORMAT naming path, line and `what` when the table already holds max names.
+ * O(*count * RG_NAME_MAX). */
+static rg_error_t rg_i_intern(char names[][RG_NAME_MAX], int *count, int max, const char *what,
+                              const char *s, const char *e, int *out, const char *path,
+                              int64_t line) {
+    size_t n = (size_t) (e - s);
+    for (int k = 0; k < *count; k++) {
+        if (strlen(names[k]) == n && !memcmp(names[k], s, n)) {
+            *out = k;
+            return RG_SUCCESS;
+        }
+    }
+    if (*count == max) {
+        RG_ERROR(RG_EFORMAT, "%s:%lld: more than %d distinct %s", path, (long long) line, max,
+                 what);
+    }
+    snprintf(names[*count], RG_NAME_MAX, "%.*s",
+             (int) (n < RG_NAME_MAX - 1 ? n : RG_NAME_MAX - 1), s);
+    *out = (*count)++;
+    return RG_SUCCESS;
+}
+
 /* Index of a genre name in d's vocabulary, adding it when new; -1 for "(no genres listed)" and
  * empty names.  RG_EFORMAT when the vocabulary would exceed RG_MAX_GENRES. */
 static rg_error_t rg_i_genre(rg_dataset_t *d, const char *s, const char *e, int *out,
@@ -92,20 +115,8 @@ static rg_error_t rg_i_genre(rg_dataset_t *d, const char *s, const char *e, int 
     if (n == 0 || (n == 18 && !memcmp(s, "(no genres listed)", 18))) {
         return RG_SUCCESS;
     }
-    for (int k = 0; k < d->n_genres; k++) {
-        if (strlen(d->genre_names[k]) == n && !memcmp(d->genre_names[k], s, n)) {
-            *out = k;
-            return RG_SUCCESS;
-        }
-    }
-    if (d->n_genres == RG_MAX_GENRES) {
-        RG_ERROR(RG_EFORMAT, "%s:%lld: more than %d distinct genres", path, (long long) line,
-                 RG_MAX_GENRES);
-    }
-    snprintf(d->genre_names[d->n_genres], RG_NAME_MAX, "%.*s",
-             (int) (n < RG_NAME_MAX - 1 ? n : RG_NAME_MAX - 1), s);
-    *out = d->n_genres++;
-    return RG_SUCCESS;
+    return rg_i_intern(d->genre_names, &d->n_genres, RG_MAX_GENRES, "genres", s, e, out, path,
+                       line);
 }
 
 static void rg_i_set_names(char names[][RG_NAME_MAX], int *count, const char *const *list,
@@ -116,15 +127,14 @@ static void rg_i_set_names(char names[][RG_NAME_MAX], int *count, const char *co
     *count = n;
 }
 
-/* Adds a movie whose title is [s, e) in latin-1 or UTF-8. */
+/* Adds a movie whose title is [s, e) in latin-1 or UTF-8, with the year in its title, or `year`
+ * when the title has none. */
 static rg_error_t rg_i_add_movie(rg_dataset_t *d, rg_i_scratch_t *b, int64_t id, const char *s,
                                  const char *e, uint32_t genres, int32_t year, const char *path) {
     RG_CHECK(rg_i_scratch_fit(b, 2 * (size_t) (e - s) + 1, path));
     rg_i_to_utf8(s, e, b->p, b->cap);
-    if (year == 0) {
-        year = rg_i_title_year(b->p);
-    }
-    return rg_dataset_add_movie(d, id, b->p, year, genres);
+    int32_t ty = rg_i_title_year(b->p);
+    return rg_dataset_add_movie(d, id, b->p, ty ? ty : year, genres);
 }
 
 #define RG_I_FIELD(f) (int) ((f).e - (f).s < 60 ? (f).e - (f).s : 60), (f).s
@@ -144,12 +154,9 @@ static rg_error_t rg_i_ml100k_genre_file(rg_dataset_t *d, const char *path, int 
     d->n_genres = 0;
     for (;;) {
         const char *s, *e;
-        RG_TRY(rg_i_lines_next(&L, &s, &e, &got));
+        RG_TRY(rg_i_lines_next_nonempty(&L, &s, &e, &got));
         if (!got) {
             break;
-        }
-        if (s == e) {
-            continue;
         }
         rg_i_field_t f[3];
         int64_t idx;
@@ -175,12 +182,9 @@ static rg_error_t rg_i_ml100k_items(rg_dataset_t *d, const char *path, int skip_
     RG_CHECK(rg_i_lines_open(&L, path));
     for (;;) {
         const char *s, *e;
-        RG_TRY(rg_i_lines_next(&L, &s, &e, &got));
+        RG_TRY(rg_i_lines_next_nonempty(&L, &s, &e, &got));
         if (!got) {
             break;
-        }
-        if (s == e) {
-            continue;
         }
         rg_i_field_t f[5 + RG_MAX_GENRES + 1];
         int n = rg_i_split(s, e, "|", f, 5 + RG_MAX_GENRES + 1);
@@ -220,11 +224,7 @@ static rg_error_t rg_i_ml100k_items(rg_dataset_t *d, const char *path, int skip_
                 year = (int32_t) y;
             }
         }
-        int32_t ty = 0;
-        RG_TRY(rg_i_scratch_fit(&b, 2 * (size_t) (f[1].e - f[1].s) + 1, path));
-        rg_i_to_utf8(f[1].s, f[1].e, b.p, b.cap);
-        ty = rg_i_title_year(b.p);
-        RG_TRY(rg_dataset_add_movie(d, id, b.p, ty ? ty : year, genres));
+        RG_TRY(rg_i_add_movie(d, &b, id, f[1].s, f[1].e, genres, year, path));
     }
 cleanup:
     free(b.p);
@@ -234,20 +234,10 @@ cleanup:
 
 static rg_error_t rg_i_occupation(rg_dataset_t *d, const char *s, const char *e, int32_t *out,
                                   const char *path, int64_t line) {
-    size_t n = (size_t) (e - s);
-    for (int k = 0; k < d->n_occupations; k++) {
-        if (strlen(d->occupation_names[k]) == n && !memcmp(d->occupation_names[k], s, n)) {
-            *out = k;
-            return RG_SUCCESS;
-        }
-    }
-    if (d->n_occupations == RG_MAX_OCCUPATIONS) {
-        RG_ERROR(RG_EFORMAT, "%s:%lld: more than %d distinct occupations", path,
-                 (long long) line, RG_MAX_OCCUPATIONS);
-    }
-    snprintf(d->occupation_names[d->n_occupations], RG_NAME_MAX, "%.*s",
-             (int) (n < RG_NAME_MAX - 1 ? n : RG_NAME_MAX - 1), s);
-    *out = d->n_occupations++;
+    int k;
+    RG_CHECK(rg_i_intern(d->occupation_names, &d->n_occupations, RG_MAX_OCCUPATIONS,
+                         "occupations", s, e, &k, path, line));
+    *out = k;
     return RG_SUCCESS;
 }
 
@@ -259,13 +249,11 @@ static rg_error_t rg_i_ml100k_occupations(rg_dataset_t *d, const char *path) {
     RG_CHECK(rg_i_lines_open(&L, path));
     for (;;) {
         const char *s, *e;
-        RG_TRY(rg_i_lines_next(&L, &s, &e, &got));
+        RG_TRY(rg_i_lines_next_nonempty(&L, &s, &e, &got));
         if (!got) {
             break;
         }
-        if (s < e) {
-            RG_TRY(rg_i_occupation(d, s, e, &idx, path, L.line));
-        }
+        RG_TRY(rg_i_occupation(d, s, e, &idx, path, L.line));
     }
 cleanup:
     rg_i_lines_close(&L);
@@ -290,12 +278,9 @@ static rg_error_t rg_i_users(rg_dataset_t *d, const char *path, int ml1m, int sk
     RG_CHECK(rg_i_lines_open(&L, path));
     for (;;) {
         const char *s, *e;
-        RG_TRY(rg_i_lines_next(&L, &s, &e, &got));
+        RG_TRY(rg_i_lines_next_nonempty(&L, &s, &e, &got));
         if (!got) {
             break;
-        }
-        if (s == e) {
-            continue;
         }
         rg_i_field_t f[6];
         int n = rg_i_split(s, e, ml1m ? "::" : "|", f, 6);
@@ -392,12 +377,9 @@ static rg_error_t rg_i_movies(rg_dataset_t *d, const char *path, int csv, int sk
     RG_CHECK(rg_i_lines_open(&L, path));
     for (;;) {
         const char *s, *e;
-        RG_TRY(rg_i_lines_next(&L, &s, &e, &got));
+        RG_TRY(rg_i_lines_next_nonempty(&L, &s, &e, &got));
         if (!got) {
             break;
-        }
-        if (s == e) {
-            continue;
         }
         rg_i_field_t f[4];
         int n;

@@ -51,6 +51,13 @@ rg_error_t rg_i_lines_open(rg_i_lines_t *L, const char *path) {
     return RG_SUCCESS;
 }
 
+rg_error_t rg_i_lines_next_nonempty(rg_i_lines_t *L, const char **s, const char **e, int *got) {
+    do {
+        RG_CHECK(rg_i_lines_next(L, s, e, got));
+    } while (*got && *s == *e);
+    return RG_SUCCESS;
+}
+
 void rg_i_lines_close(rg_i_lines_t *L) {
     if (L->fd >= 0) {
         close(L->fd);
