@@ -55,24 +55,16 @@ int cmd_neighbors(int argc, char **argv) {
             return cli_usage_error("neighbors", "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!path) {
-        return cli_usage_error("neighbors", "missing GRAPH (a snapshot written by 'reelgraph "
-                               "import')");
-    }
-    if (!node.given) {
-        return cli_usage_error("neighbors", "give the start node: --user ID or --movie ID");
+    int code = qc_require_graph_node("neighbors", path, &node);
+    if (code != RG_EXIT_OK) {
+        return code;
     }
     rg_graph_t g;
     rg_khop_t k;
     int32_t src;
     memset(&k, 0, sizeof k);
-    rg_error_t rc = rg_snapshot_load(&g, path);
-    if (rc != RG_SUCCESS) {
-        return cli_fail("neighbors", rc);
-    }
-    int code = qc_resolve_node("neighbors", &g, path, &node, &src);
-    if (code != RG_EXIT_OK) {
-        rg_graph_free(&g);
+    rg_error_t rc;
+    if ((code = qc_load_node("neighbors", path, &node, &g, &src)) != RG_EXIT_OK) {
         return code;
     }
     if ((rc = rg_khop(&k, &g, src, hops, limit > 0 ? limit + 1 : 0)) != RG_SUCCESS) {

@@ -74,12 +74,9 @@ int cmd_sample(int argc, char **argv) {
             return cli_usage_error("sample", "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!path) {
-        return cli_usage_error("sample", "missing GRAPH (a snapshot written by 'reelgraph "
-                               "import')");
-    }
-    if (!node.given) {
-        return cli_usage_error("sample", "give the start node: --user ID or --movie ID");
+    int code = qc_require_graph_node("sample", path, &node);
+    if (code != RG_EXIT_OK) {
+        return code;
     }
     if (n_hops == 0) {
         return cli_usage_error("sample", "give --fanout F1,F2,... (neighbours per hop)");
@@ -88,13 +85,8 @@ int cmd_sample(int argc, char **argv) {
     rg_graph_t g;
     rg_sample_hops_t s;
     int32_t src;
-    rg_error_t rc = rg_snapshot_load(&g, path);
-    if (rc != RG_SUCCESS) {
-        return cli_fail("sample", rc);
-    }
-    int code = qc_resolve_node("sample", &g, path, &node, &src);
-    if (code != RG_EXIT_OK) {
-        rg_graph_free(&g);
+    rg_error_t rc;
+    if ((code = qc_load_node("sample", path, &node, &g, &src)) != RG_EXIT_OK) {
         return code;
     }
     if ((rc = rg_sample_hops(&s, &g, src, fanouts, n_hops, &so, seed)) != RG_SUCCESS) {

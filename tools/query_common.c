@@ -40,6 +40,29 @@ int qc_resolve_node(const char *cmd, const rg_graph_t *g, const char *graph_path
     return RG_EXIT_OK;
 }
 
+int qc_require_graph_node(const char *cmd, const char *graph_path, const qc_node_opt_t *n) {
+    if (!graph_path) {
+        return cli_usage_error(cmd, "missing GRAPH (a snapshot written by 'reelgraph import')");
+    }
+    if (!n->given) {
+        return cli_usage_error(cmd, "give the start node: --user ID or --movie ID");
+    }
+    return RG_EXIT_OK;
+}
+
+int qc_load_node(const char *cmd, const char *graph_path, const qc_node_opt_t *n, rg_graph_t *g,
+                 int32_t *global) {
+    rg_error_t rc = rg_snapshot_load(g, graph_path);
+    if (rc != RG_SUCCESS) {
+        return cli_fail(cmd, rc);
+    }
+    int code = qc_resolve_node(cmd, g, graph_path, n, global);
+    if (code != RG_EXIT_OK) {
+        rg_graph_free(g);
+    }
+    return code;
+}
+
 const char *qc_node_type(const rg_graph_t *g, int32_t x) {
     return x < g->n_users ? "user" : "movie";
 }

@@ -20,6 +20,14 @@ int qc_parse_node_opt(const char *cmd, int argc, char **argv, int *i, qc_node_op
  * and returns RG_EXIT_USAGE when the graph has no such node. */
 int qc_resolve_node(const char *cmd, const rg_graph_t *g, const char *graph_path,
                     const qc_node_opt_t *n, int32_t *global);
+/* The checks of a node query (neighbors, sample) after its options: GRAPH and --user/--movie
+ * given.  RG_EXIT_OK, or RG_EXIT_USAGE with the message printed. */
+int qc_require_graph_node(const char *cmd, const char *graph_path, const qc_node_opt_t *n);
+/* Loads the snapshot at graph_path into *g and resolves the chosen node to *global
+ * (qc_resolve_node).  RG_EXIT_OK with *g loaded (the caller frees it), or the exit code with the
+ * message printed and nothing left to free. */
+int qc_load_node(const char *cmd, const char *graph_path, const qc_node_opt_t *n, rg_graph_t *g,
+                 int32_t *global);
 /* "user" or "movie", and the dataset id, of global node x. */
 const char *qc_node_type(const rg_graph_t *g, int32_t x);
 int64_t qc_node_ext(const rg_graph_t *g, int32_t x);
