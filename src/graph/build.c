@@ -123,6 +123,19 @@ uint64_t rg_i_hash(uint64_t h, const void *data, size_t n) {
     return r;
 }
 
+int32_t rg_i_graph_edge_user(const rg_graph_t *g, int64_t e) {
+    int64_t lo = 0, hi = g->n_users; /* user_ptr[lo] <= e < user_ptr[hi] */
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (g->user_ptr[mid] <= e) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return (int32_t) lo;
+}
+
 uint64_t rg_i_graph_fingerprint(const rg_graph_t *g) {
     int64_t sizes[3] = {g->n_users, g->n_movies, g->n_ratings};
     size_t U = (size_t) g->n_users, M = (size_t) g->n_movies, E = (size_t) g->n_ratings;

@@ -56,4 +56,9 @@ uint64_t rg_i_hash(uint64_t h, const void *data, size_t n);
 /* The fingerprint of a built graph: sizes, dataset ids, CSR and edge data. */
 uint64_t rg_i_graph_fingerprint(const rg_graph_t *g);
 
+/* The user (internal id) of edge e, 0 <= e < n_ratings: the last u with user_ptr[u] <= e
+ * (binary search of the user CSR).  Used by the sampler, the igraph bridge and the GraphML
+ * writer.  O(log U). */
+int32_t rg_i_graph_edge_user(const rg_graph_t *g, int64_t e);
+
 #endif

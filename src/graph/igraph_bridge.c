@@ -14,6 +14,7 @@
 
 #include <igraph/igraph.h>
 
+#include "graph/graph_store.h"
 #include "reelgraph/analytics.h"
 
 /* ---- igraph error handling ---- */
@@ -58,16 +59,7 @@ static rg_error_t bridge_create(igraph_t *out, igraph_vector_bool_t *types, cons
     have_el = 1;
     for (int64_t i = 0; i < n_edges; i++) {
         int64_t e = eids ? eids[i] : i;
-        int64_t lo = 0, hi = g->n_users; /* the user of edge e: user_ptr[lo] <= e */
-        while (hi - lo > 1) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (g->user_ptr[mid] <= e) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        int64_t u = lo, m = g->n_users + g->user_adj[e];
+        int64_t u = rg_i_graph_edge_user(g, e), m = g->n_users + g->user_adj[e];
         int64_t vu = vid ? vid[u] : u, vm = vid ? vid[m] : m;
         if (vu < 0 || vm < 0) {
             RG_FAIL(RG_EINVAL, "igraph subgraph: edge %lld (position %lld) has an end outside "

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/graph_store.h"
 #include "reelgraph/query.h"
 #include "reelgraph/rng.h"
 
@@ -291,20 +292,6 @@ rg_error_t rg_block_init(rg_block_t *b, const rg_graph_t *g, int64_t max_targets
     return RG_SUCCESS;
 }
 
-/* The user of edge e: the last u with user_ptr[u] <= e.  O(log U). */
-static int32_t edge_user(const rg_graph_t *g, int64_t e) {
-    int64_t lo = 0, hi = g->n_users; /* user_ptr[lo] <= e < user_ptr[hi] */
-    while (hi - lo > 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (g->user_ptr[mid] <= e) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    return (int32_t) lo;
-}
-
 static void block_mark_excluded(rg_block_t *b, const rg_graph_t *g, const int64_t *ex, int64_t n,
                                 int32_t delta) {
     for (int64_t i = 0; i < n; i++) {
@@ -313,7 +300,7 @@ static void block_mark_excluded(rg_block_t *b, const rg_graph_t *g, const int64_
             continue; /* a repeated id (marking) or an already cleared one (unmarking) */
         }
         b->excluded[e] = delta > 0;
-        b->n_excluded[edge_user(g, e)] += delta;
+        b->n_excluded[rg_i_graph_edge_user(g, e)] += delta;
         b->n_excluded[g->n_users + g->user_adj[e]] += delta;
     }
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/graph_store.h"
 #include "reelgraph/analytics.h"
 
 static const char *const graphml_keys[][4] = {
@@ -98,20 +99,6 @@ static void write_node(FILE *f, const rg_graph_t *g, int32_t x) {
     fputs("</node>\n", f);
 }
 
-/* The user of edge e (binary search of user_ptr). */
-static int32_t graphml_edge_user(const rg_graph_t *g, int64_t e) {
-    int64_t lo = 0, hi = g->n_users;
-    while (hi - lo > 1) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (g->user_ptr[mid] <= e) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    return (int32_t) lo;
-}
-
 static void write_edge(FILE *f, const rg_graph_t *g, int32_t u, int64_t e) {
     fprintf(f, "    <edge source=\"u%" PRId64 "\" target=\"m%" PRId64 "\">"
                "<data key=\"d9\">%g</data>", g->user_ext[u], g->movie_ext[g->user_adj[e]],
@@ -153,7 +140,7 @@ rg_error_t rg_graphml_write(const rg_graph_t *g, const char *path, const int32_t
                 RG_FAIL(RG_EINVAL, "graphml %s: edge id %lld (position %lld) out of range "
                         "[0, %lld)", path, (long long) e, (long long) i, (long long) g->n_ratings);
             }
-            if (in && (!in[graphml_edge_user(g, e)] || !in[g->n_users + g->user_adj[e]])) {
+            if (in && (!in[rg_i_graph_edge_user(g, e)] || !in[g->n_users + g->user_adj[e]])) {
                 RG_FAIL(RG_EINVAL, "graphml %s: edge id %lld has an end outside the node set",
                         path, (long long) e);
             }
@@ -194,7 +181,7 @@ rg_error_t rg_graphml_write(const rg_graph_t *g, const char *path, const int32_t
     }
     if (eids) {
         for (int64_t i = 0; i < n_edges; i++) {
-            write_edge(f, g, graphml_edge_user(g, eids[i]), eids[i]);
+            write_edge(f, g, rg_i_graph_edge_user(g, eids[i]), eids[i]);
         }
     } else {
         for (int32_t u = 0; u < g->n_users; u++) {
