@@ -260,6 +260,15 @@ static inline int sim_better(float sx, int32_t x, float sy, int32_t y) {
     return sx > sy || (sx == sy && x < y);
 }
 
+static void heap_swap(int32_t *id, float *sim, int32_t i, int32_t j) {
+    int32_t ti = id[i];
+    float ts = sim[i];
+    id[i] = id[j];
+    sim[i] = sim[j];
+    id[j] = ti;
+    sim[j] = ts;
+}
+
 /* Min-heap on "better": the root is the worst of the kept. */
 static void heap_sift_down(int32_t *id, float *sim, int32_t n, int32_t i) {
     for (;;) {
@@ -273,12 +282,7 @@ static void heap_sift_down(int32_t *id, float *sim, int32_t n, int32_t i) {
         if (worst == i) {
             return;
         }
-        int32_t ti = id[i];
-        float ts = sim[i];
-        id[i] = id[worst];
-        sim[i] = sim[worst];
-        id[worst] = ti;
-        sim[worst] = ts;
+        heap_swap(id, sim, i, worst);
         i = worst;
     }
 }
@@ -289,12 +293,7 @@ static void heap_sift_up(int32_t *id, float *sim, int32_t i) {
         if (!sim_better(sim[p], id[p], sim[i], id[i])) {
             return;
         }
-        int32_t ti = id[i];
-        float ts = sim[i];
-        id[i] = id[p];
-        sim[i] = sim[p];
-        id[p] = ti;
-        sim[p] = ts;
+        heap_swap(id, sim, i, p);
         i = p;
     }
 }
@@ -322,12 +321,7 @@ static int32_t heap_offer(int32_t *hid, float *hsim, int32_t n_heap, int32_t k, 
 static int32_t heap_drain(int32_t *hid, float *hsim, int32_t n_heap, int32_t k, int32_t *ids,
                           float *sims) {
     for (int32_t end = n_heap - 1; end > 0; end--) {
-        int32_t ti = hid[0];
-        float ts = hsim[0];
-        hid[0] = hid[end];
-        hsim[0] = hsim[end];
-        hid[end] = ti;
-        hsim[end] = ts;
+        heap_swap(hid, hsim, 0, end);
         heap_sift_down(hid, hsim, end, 0);
     }
     if (ids != hid) {
