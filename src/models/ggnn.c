@@ -500,7 +500,9 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hp_default_i(&hp->batch, 512);
     rg_hp_default_i(&hp->epochs, 40);
     rg_hp_default_f(&hp->lr, 0.003f);
-    rg_hp_default_f(&hp->reg, 0.001f);
+    /* 0.0005 on validation (random 10% of u1.base: 0.9262 vs 0.9305 at 0.001, 0.9290 at
+     * 0.0003; the trainer's 5% carve agreed: 0.9009 vs 0.9036) */
+    rg_hp_default_f(&hp->reg, 0.0005f);
     rg_hp_default_f(&hp->dropout, 0.2f);
     if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f) ||
         !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
