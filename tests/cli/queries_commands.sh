@@ -5,22 +5,9 @@
 # direct scan of u.data.
 set -euo pipefail
 rg="$1"
-tmp="${RG_TEST_TMP:-/tmp}/queries.$$"
-rm -rf "$tmp"; mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
+. "$(dirname "$0")/lib/tiny_graph.sh"
 # users 1..4, movies 10..40; u4 - m40 is a second component
-cat > "$tmp/tiny.csv" <<'CSV'
-1,10,5,100
-1,20,3,101
-1,30,4,102
-2,10,4,103
-2,20,2,104
-3,20,5,105
-3,30,1,106
-4,40,2,107
-CSV
+tiny_setup queries
 "$rg" import "$tmp/tiny.csv" -o "$tmp/tiny.rg" --format csv >/dev/null 2>&1 || fail "import"
 g="$tmp/tiny.rg"
 

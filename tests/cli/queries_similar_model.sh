@@ -5,21 +5,8 @@
 # without the held-out ratings (checked against hand values).
 set -euo pipefail
 rg="$1"
-tmp="${RG_TEST_TMP:-/tmp}/queries_model.$$"
-rm -rf "$tmp"; mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-cat > "$tmp/tiny.csv" <<'CSV'
-1,10,5,100
-1,20,3,101
-1,30,4,102
-2,10,4,103
-2,20,2,104
-3,20,5,105
-3,30,1,106
-4,40,2,107
-CSV
+. "$(dirname "$0")/lib/tiny_graph.sh"
+tiny_setup queries_model
 printf '2,20,2,104\n' > "$tmp/held.csv"
 "$rg" import "$tmp/tiny.csv" -o "$tmp/tiny.rg" --format csv >/dev/null 2>&1 || fail "import"
 
