@@ -12,37 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "bench_graph.h"
 #include "reelgraph/reelgraph.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
-
-static int load(rg_graph_t *g, const char *path) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        return rg_snapshot_load(g, path) == RG_SUCCESS ? 0 : -1;
-    }
-    rg_dataset_t d;
-    rg_read_opts_t o;
-    rg_dataset_init(&d);
-    rg_read_opts_default(&o);
-    rg_error_t rc = rg_dataset_read(&d, path, &o);
-    if (rc == RG_SUCCESS) {
-        rc = rg_graph_build(g, &d, NULL);
-    }
-    rg_dataset_free(&d);
-    return rc == RG_SUCCESS ? 0 : -1;
-}
 
 static int run(const rg_graph_t *g, int64_t batch, int threads, const rg_sample_opts_t *o,
                int64_t *n_edges, uint64_t *hash) {
@@ -52,7 +28,7 @@ static int run(const rg_graph_t *g, int64_t batch, int threads, const rg_sample_
     int64_t n_batches = (g->n_users + batch - 1) / batch, total = 0;
     uint64_t h = 0;
     int failed = 0;
-    double t0 = now(), c0 = (double) clock() / CLOCKS_PER_SEC;
+    double t0 = bench_now(), c0 = bench_cpu_now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads) reduction(+ : total, h, failed)
 #endif
@@ -86,7 +62,7 @@ static int run(const rg_graph_t *g, int64_t batch, int threads, const rg_sample_
         }
         free(targets);
     }
-    double wall = now() - t0, cpu = (double) clock() / CLOCKS_PER_SEC - c0;
+    double wall = bench_now() - t0, cpu = bench_cpu_now() - c0;
     if (failed) {
         fprintf(stderr, "sampling failed: %s\n", rg_last_error_message());
         return -1;
@@ -109,7 +85,7 @@ int main(int argc, char **argv) {
     int max_threads = argc > 3 ? atoi(argv[3]) : 2;
     rg_graph_t g;
     rg_sample_opts_t o;
-    if (batch < 1 || max_threads < 1 || load(&g, argv[1])) {
+    if (batch < 1 || max_threads < 1 || bench_load_graph(&g, argv[1])) {
         fprintf(stderr, "cannot load %s: %s\n", argv[1], rg_last_error_message());
         return 1;
     }

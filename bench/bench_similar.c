@@ -8,35 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
+#include "bench_graph.h"
 #include "reelgraph/reelgraph.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
-
-static double cpu_now(void) { return (double) clock() / CLOCKS_PER_SEC; }
-
-static int load(rg_graph_t *g, const char *path) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        return rg_snapshot_load(g, path) == RG_SUCCESS ? 0 : -1;
-    }
-    rg_dataset_t d;
-    rg_read_opts_t o;
-    rg_dataset_init(&d);
-    rg_read_opts_default(&o);
-    rg_error_t rc = rg_dataset_read(&d, path, &o);
-    if (rc == RG_SUCCESS) {
-        rc = rg_graph_build(g, &d, NULL);
-    }
-    rg_dataset_free(&d);
-    return rc == RG_SUCCESS ? 0 : -1;
-}
 
 /* every listed neighbour's similarity equals the pairwise merge, and no user left out beats
  * the last one kept */
@@ -80,12 +54,12 @@ static void run_all(const rg_graph_t *g, rg_side_t side, rg_sim_opts_t o, int k,
     size_t n = (size_t) s.n_side * (size_t) k;
     int32_t *ids = malloc(n * sizeof *ids);
     float *sims = malloc(n * sizeof *sims);
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_now(), c0 = bench_cpu_now();
     if (rg_sim_topk_all(&s, k, ids, sims) != RG_SUCCESS) {
         fprintf(stderr, "topk_all: %s\n", rg_last_error_message());
         exit(2);
     }
-    double wall = now() - t0, cpu = cpu_now() - c0;
+    double wall = bench_now() - t0, cpu = bench_cpu_now() - c0;
     printf("all %-6s top-%d %-15s threads %d: wall %.3f s, cpu %.3f s\n",
            side == RG_SIDE_USER ? "users" : "movies", k, rg_sim_metric_name(o.metric), threads,
            wall, cpu);
@@ -109,7 +83,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", rg_last_error_message());
         return 1;
     }
-    if (load(&g, argv[1])) {
+    if (bench_load_graph(&g, argv[1])) {
         fprintf(stderr, "cannot load %s: %s\n", argv[1], rg_last_error_message());
         return 1;
     }
@@ -137,9 +111,9 @@ int main(int argc, char **argv) {
     int n_q = 0;
     for (int64_t q = 0; q < 500; q++) {
         int32_t a = (int32_t) (q * g.n_users / 500);
-        double t0 = now();
+        double t0 = bench_now();
         rg_sim_topk(&s, a, 10, &w, ids, sims, &n);
-        double dt = now() - t0;
+        double dt = bench_now() - t0;
         total += dt;
         worst = dt > worst ? dt : worst;
         n_q++;
@@ -147,9 +121,9 @@ int main(int argc, char **argv) {
     /* the heaviest query, warm: best of 5 */
     double big_best = 1e9;
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         rg_sim_topk(&s, big, 10, &w, ids, sims, &n);
-        double dt = now() - t0;
+        double dt = bench_now() - t0;
         big_best = dt < big_best ? dt : big_best;
     }
     printf("single user top-10 over %d users: mean %.3f ms, worst %.3f ms; largest-degree user "
