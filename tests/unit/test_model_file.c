@@ -34,8 +34,18 @@ static void spit(const char *path, const unsigned char *b, size_t len) {
     fclose(f);
 }
 
+/* A trained mf model with the graphs it came from. */
+typedef struct {
+    rg_model_t m;
+    rg_graph_t full, train; /* the planted graph, and it without the test ratings */
+    uint8_t *is_test;       /* (full.n_ratings) the random split */
+} trained_t;
+
 /* A trained mf model (3 epochs, D = 5, with history) on a planted graph with a random split. */
-static void trained(rg_model_t *m, rg_graph_t *full, rg_graph_t *train, uint8_t **is_test) {
+static void trained(trained_t *tr) {
+    rg_model_t *m = &tr->m;
+    rg_graph_t *full = &tr->full, *train = &tr->train;
+    uint8_t **is_test = &tr->is_test;
     rg_hparams_t hp;
     rg_split_spec_t s;
     rg_trainer_t t;
@@ -70,34 +80,40 @@ static void trained(rg_model_t *m, rg_graph_t *full, rg_graph_t *train, uint8_t 
     assert_int_equal(m->n_history, 3);
 }
 
+static void trained_free(trained_t *tr) {
+    rg_model_free(&tr->m);
+    rg_graph_free(&tr->train);
+    rg_graph_free(&tr->full);
+    free(tr->is_test);
+}
+
 /* ---- round trip ---- */
 
 static void test_round_trip_is_bit_identical(void **state) {
     (void) state;
-    rg_model_t m, l;
-    rg_graph_t full, train;
-    uint8_t *is_test;
+    trained_t t;
+    rg_model_t l;
     char p1[512], p2[512];
-    trained(&m, &full, &train, &is_test);
-    RGT_OK(rg_model_save(&m, rgt_tmp_path(p1, sizeof p1, "a.rgm")));
+    trained(&t);
+    RGT_OK(rg_model_save(&t.m, rgt_tmp_path(p1, sizeof p1, "a.rgm")));
     RGT_OK(rg_model_load(&l, p1));
-    assert_ptr_equal(l.ops, m.ops);
-    assert_memory_equal(&l.hp, &m.hp, sizeof m.hp);
-    assert_int_equal(l.split.kind, m.split.kind);
-    RGT_NEAR(l.split.fraction, m.split.fraction, 0);
-    assert_true(l.split.seed == m.split.seed);
-    assert_true(l.graph_fingerprint == m.graph_fingerprint);
+    assert_ptr_equal(l.ops, t.m.ops);
+    assert_memory_equal(&l.hp, &t.m.hp, sizeof t.m.hp);
+    assert_int_equal(l.split.kind, t.m.split.kind);
+    RGT_NEAR(l.split.fraction, t.m.split.fraction, 0);
+    assert_true(l.split.seed == t.m.split.seed);
+    assert_true(l.graph_fingerprint == t.m.graph_fingerprint);
     assert_string_equal(l.graph_path, "/data/planted.rg");
-    assert_int_equal(l.n_users, m.n_users);
-    assert_int_equal(l.n_movies, m.n_movies);
-    RGT_NEAR(l.global_mean, m.global_mean, 0);
-    RGT_NEAR(l.rating_max, m.rating_max, 0);
-    assert_int_equal(l.n_tensors, m.n_tensors);
-    assert_memory_equal(l.tensors, m.tensors, (size_t) m.n_tensors * sizeof m.tensors[0]);
-    assert_int_equal(l.n_params, m.n_params);
-    assert_memory_equal(l.params, m.params, m.n_params * sizeof(float));
+    assert_int_equal(l.n_users, t.m.n_users);
+    assert_int_equal(l.n_movies, t.m.n_movies);
+    RGT_NEAR(l.global_mean, t.m.global_mean, 0);
+    RGT_NEAR(l.rating_max, t.m.rating_max, 0);
+    assert_int_equal(l.n_tensors, t.m.n_tensors);
+    assert_memory_equal(l.tensors, t.m.tensors, (size_t) t.m.n_tensors * sizeof t.m.tensors[0]);
+    assert_int_equal(l.n_params, t.m.n_params);
+    assert_memory_equal(l.params, t.m.params, t.m.n_params * sizeof(float));
     assert_int_equal(l.n_history, 3);
-    assert_memory_equal(l.history, m.history, 3 * sizeof m.history[0]);
+    assert_memory_equal(l.history, t.m.history, 3 * sizeof t.m.history[0]);
     assert_non_null(rg_model_f32(&l, "user_emb"));
     assert_null(rg_model_i32(&l, "user_emb")); /* wrong dtype */
     assert_null(rg_model_f32(&l, "no_such_tensor"));
@@ -109,13 +125,13 @@ static void test_round_trip_is_bit_identical(void **state) {
     assert_memory_equal(b1, b2, n1);
     /* and predicts the same after prepare on the same graph */
     rg_graph_t train2;
-    uint8_t *is_test2 = malloc((size_t) full.n_ratings);
-    RGT_OK(rg_model_prepare(&l, &full, &train2, is_test2));
-    assert_memory_equal(is_test, is_test2, (size_t) full.n_ratings);
-    assert_int_equal(train2.n_ratings, train.n_ratings);
+    uint8_t *is_test2 = malloc((size_t) t.full.n_ratings);
+    RGT_OK(rg_model_prepare(&l, &t.full, &train2, is_test2));
+    assert_memory_equal(t.is_test, is_test2, (size_t) t.full.n_ratings);
+    assert_int_equal(train2.n_ratings, t.train.n_ratings);
     int32_t u[2] = {0, 3}, mv[2] = {1, 2};
     float a[2], b[2];
-    RGT_OK(m.ops->predict(&m, &train, 2, u, mv, a));
+    RGT_OK(t.m.ops->predict(&t.m, &t.train, 2, u, mv, a));
     RGT_OK(l.ops->predict(&l, &train2, 2, u, mv, b));
     assert_memory_equal(a, b, sizeof a);
     free(b1);
@@ -125,23 +141,19 @@ static void test_round_trip_is_bit_identical(void **state) {
     unlink(p2);
     rg_graph_free(&train2);
     rg_model_free(&l);
-    rg_model_free(&m);
-    rg_graph_free(&train);
-    rg_graph_free(&full);
-    free(is_test);
+    trained_free(&t);
 }
 
 /* ---- damaged files ---- */
 
 static void test_truncation_at_every_byte_is_refused(void **state) {
     (void) state;
-    rg_model_t m, l;
-    rg_graph_t full, train;
-    uint8_t *is_test;
+    trained_t t;
+    rg_model_t l;
     char p[512], q[512];
     size_t len;
-    trained(&m, &full, &train, &is_test);
-    RGT_OK(rg_model_save(&m, rgt_tmp_path(p, sizeof p, "t.rgm")));
+    trained(&t);
+    RGT_OK(rg_model_save(&t.m, rgt_tmp_path(p, sizeof p, "t.rgm")));
     unsigned char *b = slurp(p, &len);
     rgt_tmp_path(q, sizeof q, "cut.rgm");
     /* every prefix, so every section boundary and every cut inside a section */
@@ -172,21 +184,17 @@ static void test_truncation_at_every_byte_is_refused(void **state) {
     free(b);
     unlink(p);
     unlink(q);
-    rg_model_free(&m);
-    rg_graph_free(&train);
-    rg_graph_free(&full);
-    free(is_test);
+    trained_free(&t);
 }
 
 static void test_corruption_magic_version_refused(void **state) {
     (void) state;
-    rg_model_t m, l;
-    rg_graph_t full, train;
-    uint8_t *is_test;
+    trained_t t;
+    rg_model_t l;
     char p[512], q[512];
     size_t len;
-    trained(&m, &full, &train, &is_test);
-    RGT_OK(rg_model_save(&m, rgt_tmp_path(p, sizeof p, "c.rgm")));
+    trained(&t);
+    RGT_OK(rg_model_save(&t.m, rgt_tmp_path(p, sizeof p, "c.rgm")));
     unsigned char *b = slurp(p, &len);
     rgt_tmp_path(q, sizeof q, "bad.rgm");
     /* one flipped bit in the middle (the tensor data) */
@@ -217,10 +225,7 @@ static void test_corruption_magic_version_refused(void **state) {
     free(b);
     unlink(p);
     unlink(q);
-    rg_model_free(&m);
-    rg_graph_free(&train);
-    rg_graph_free(&full);
-    free(is_test);
+    trained_free(&t);
 }
 
 static rg_error_t nokind_init(rg_model_t *m, const rg_graph_t *train) {
@@ -289,21 +294,20 @@ static int count_tmp_files(const char *dir, const char *stem) {
 
 static void test_save_is_atomic_and_leaves_no_temporary(void **state) {
     (void) state;
-    rg_model_t m, l;
-    rg_graph_t full, train;
-    uint8_t *is_test;
+    trained_t t;
+    rg_model_t l;
     char p[512], dir[512];
-    trained(&m, &full, &train, &is_test);
+    trained(&t);
     rgt_tmp_path(p, sizeof p, "atomic.rgm");
     snprintf(dir, sizeof dir, "%s", p);
     *strrchr(dir, '/') = '\0';
     spit(p, (const unsigned char *) "old contents", 12);
-    RGT_OK(rg_model_save(&m, p)); /* replaces the old file */
+    RGT_OK(rg_model_save(&t.m, p)); /* replaces the old file */
     RGT_OK(rg_model_load(&l, p));
     rg_model_free(&l);
     assert_int_equal(count_tmp_files(dir, "atomic.rgm"), 0);
     /* a directory that does not exist: an I/O error naming the path, nothing written */
-    assert_int_equal(rg_model_save(&m, "/nonexistent-dir/x.rgm"), RG_EIO);
+    assert_int_equal(rg_model_save(&t.m, "/nonexistent-dir/x.rgm"), RG_EIO);
     assert_non_null(strstr(rg_last_error_message(), "/nonexistent-dir/x.rgm"));
     /* allocation failure while loading: ENOMEM, nothing leaked (run under ASan in CI) */
     for (long k = 1; k <= 4; k++) {
@@ -314,32 +318,25 @@ static void test_save_is_atomic_and_leaves_no_temporary(void **state) {
         rg_model_free(&l);
     }
     unlink(p);
-    rg_model_free(&m);
-    rg_graph_free(&train);
-    rg_graph_free(&full);
-    free(is_test);
+    trained_free(&t);
 }
 
 /* ---- prepare ---- */
 
 static void test_prepare_refuses_another_graph(void **state) {
     (void) state;
-    rg_model_t m;
-    rg_graph_t full, train, other, tr2;
-    uint8_t *is_test;
-    trained(&m, &full, &train, &is_test);
+    trained_t t;
+    rg_graph_t other, tr2;
+    trained(&t);
     RGT_OK(rgt_graph_planted(&other, 40, 30, 10, 8)); /* same sizes, other ratings */
     uint8_t *buf = malloc((size_t) other.n_ratings);
-    assert_int_equal(rg_model_prepare(&m, &other, &tr2, buf), RG_EMISMATCH);
+    assert_int_equal(rg_model_prepare(&t.m, &other, &tr2, buf), RG_EMISMATCH);
     assert_non_null(strstr(rg_last_error_message(), "hint"));
     assert_non_null(strstr(rg_last_error_message(), "/data/planted.rg"));
     rg_graph_free(&tr2); /* zeroed on failure: safe */
     free(buf);
     rg_graph_free(&other);
-    rg_model_free(&m);
-    rg_graph_free(&train);
-    rg_graph_free(&full);
-    free(is_test);
+    trained_free(&t);
 }
 
 int main(void) {
