@@ -134,6 +134,17 @@ static void rg_i_curve(cairo_t *cr, const rg_model_t *m, int val, const rg_axis_
 
 static const double rg_col_train[3] = {0.12, 0.38, 0.71};
 static const double rg_col_val[3] = {0.85, 0.37, 0.01};
+static const double rg_col_grid[3] = {0.9, 0.9, 0.9};
+static const double rg_col_ink[3] = {0, 0, 0};
+
+/* One straight line from (xa, ya) to (xb, yb) in colour rgb at the current width. */
+static void rg_i_segment(cairo_t *cr, const double rgb[3], double xa, double ya, double xb,
+                         double yb) {
+    cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+    cairo_move_to(cr, xa, ya);
+    cairo_line_to(cr, xb, yb);
+    cairo_stroke(cr);
+}
 
 static void rg_i_draw(cairo_t *cr, const rg_model_t *m) {
     char buf[64];
@@ -157,37 +168,22 @@ static void rg_i_draw(cairo_t *cr, const rg_model_t *m) {
     cairo_set_font_size(cr, 12);
     for (double v = ax.lo; v <= ax.hi + 1e-9 * ax.step; v += ax.step) {
         double px = rg_i_px(&ax, v, x0, x1);
-        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, px, y0);
-        cairo_line_to(cr, px, y1);
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_move_to(cr, px, y0);
-        cairo_line_to(cr, px, y0 + 5);
-        cairo_stroke(cr);
+        rg_i_segment(cr, rg_col_grid, px, y0, px, y1);
+        rg_i_segment(cr, rg_col_ink, px, y0, px, y0 + 5);
         rg_i_tick_label(buf, sizeof buf, v, ax.step);
         rg_i_text(cr, px, y0 + 8, buf, 0.5, 0.0);
     }
     for (double v = at.lo; v <= at.hi + 1e-9 * at.step; v += at.step) {
         double py = rg_i_px(&at, v, y0, y1);
-        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, x0, py);
-        cairo_line_to(cr, x1, py);
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, rg_col_train[0], rg_col_train[1], rg_col_train[2]);
-        cairo_move_to(cr, x0 - 5, py);
-        cairo_line_to(cr, x0, py);
-        cairo_stroke(cr);
+        rg_i_segment(cr, rg_col_grid, x0, py, x1, py);
+        rg_i_segment(cr, rg_col_train, x0 - 5, py, x0, py);
         rg_i_tick_label(buf, sizeof buf, v, at.step);
         rg_i_text(cr, x0 - 8, py, buf, 1.0, 0.5);
     }
     if (has_val) {
         for (double v = av.lo; v <= av.hi + 1e-9 * av.step; v += av.step) {
             double py = rg_i_px(&av, v, y0, y1);
-            cairo_set_source_rgb(cr, rg_col_val[0], rg_col_val[1], rg_col_val[2]);
-            cairo_move_to(cr, x1, py);
-            cairo_line_to(cr, x1 + 5, py);
-            cairo_stroke(cr);
+            rg_i_segment(cr, rg_col_val, x1, py, x1 + 5, py);
             rg_i_tick_label(buf, sizeof buf, v, av.step);
             rg_i_text(cr, x1 + 8, py, buf, 0.0, 0.5);
         }
@@ -241,17 +237,11 @@ static void rg_i_draw(cairo_t *cr, const rg_model_t *m) {
     cairo_set_line_width(cr, 1.0);
     cairo_stroke(cr);
     cairo_set_line_width(cr, 2.0);
-    cairo_set_source_rgb(cr, rg_col_train[0], rg_col_train[1], rg_col_train[2]);
-    cairo_move_to(cr, lx, ly + 7);
-    cairo_line_to(cr, lx + 28, ly + 7);
-    cairo_stroke(cr);
+    rg_i_segment(cr, rg_col_train, lx, ly + 7, lx + 28, ly + 7);
     cairo_set_source_rgb(cr, 0, 0, 0);
     rg_i_text(cr, lx + 36, ly + 7, "train loss (left axis)", 0.0, 0.5);
     if (has_val) {
-        cairo_set_source_rgb(cr, rg_col_val[0], rg_col_val[1], rg_col_val[2]);
-        cairo_move_to(cr, lx, ly + 27);
-        cairo_line_to(cr, lx + 28, ly + 27);
-        cairo_stroke(cr);
+        rg_i_segment(cr, rg_col_val, lx, ly + 27, lx + 28, ly + 27);
         cairo_set_source_rgb(cr, 0, 0, 0);
         rg_i_text(cr, lx + 36, ly + 27, "validation (right axis)", 0.0, 0.5);
     }
