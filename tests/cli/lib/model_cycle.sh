@@ -10,7 +10,9 @@
 #                            ranking keys; recommend for a known user and a folded-in new one gives
 #                            5 finite items; retraining with the same seed and threads gives the
 #                            same RMSE
-# Both need RG (the command) and fail on the first broken step.
+#   train_refused MODEL WORD ARGS...
+#                            training MODEL with bad ARGS exits 1 with a message naming WORD
+# All need RG (the command) and fail on the first broken step.
 fail() { echo "FAIL: $*" >&2; exit 1; }
 PY=${PY:-python3}
 
@@ -70,4 +72,12 @@ PYEOF
     "$PY" -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
 assert a['rmse'] == b['rmse'], (a['rmse'], b['rmse'])" "$T/$model.json" "$T/$model.2.json" ||
         fail "$model not deterministic"
+}
+
+train_refused() {
+    local model="$1" word="$2" rc=0
+    shift 2
+    "$RG" train "$T/g.rg" --model "$model" -o "$T/bad.rgm" "$@" --quiet 2>"$T/err" || rc=$?
+    [ $rc -eq 1 ] || fail "$model $* exited $rc"
+    grep -q -- "$word" "$T/err" || fail "$model $* message: $(cat "$T/err")"
 }
