@@ -21,7 +21,8 @@
 #              is built next to it (cmake --target bench_scale_similar)
 #   --timebox  seconds before one run is stopped and recorded as a timeout (default 1500)
 #   --report-only  rewrite SCALE.md and scale.csv from the raw runs of an earlier run
-# OMP_WAIT_POLICY defaults to passive (see bench/suite.sh).
+# OMP_WAIT_POLICY defaults to passive (see bench/suite.sh); RG_COMMIT names the commit in the
+# header when the binary was built from another tree than this checkout (a snapshot).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,7 +70,7 @@ rm -f "$RAW"/*
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 {
     echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "commit=${RG_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
     echo "cores=$(nproc)"
     echo "load_start=$(load)"
     echo "omp_wait_policy=$OMP_WAIT_POLICY"
