@@ -13,6 +13,7 @@
 #
 # usage: bash bench/suite.sh [--quick] [--out DIR] [--bin REELGRAPH] [--no-peers]
 #                            [--models "m1 m2 ..."] [--threads N] [--timebox S]
+#                            [--peer-budget S] [--sections "u1 peers 5fold ml-1m"]
 #   --quick       smoke size: u1 only, 2 epochs, models mean bias mf pop sage ggnn (unless
 #                 --models), peers with the same 2 epochs; no 5-fold, no ML-1M
 #   --out DIR     where RESULTS.md, results.csv and curves/ go (default bench/results); the raw
@@ -42,7 +43,7 @@ THREADS=2
 TIMEBOX=900
 PEER_BUDGET=900
 PY=${PY:-/usr/bin/python3}
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
