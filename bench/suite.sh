@@ -27,9 +27,9 @@
 #   --sections L  which parts to run, of "u1 peers 5fold ml-1m" (default all; --quick: u1 peers)
 # Data: $RG_DATA_DIR/ml-100k (required) and $RG_DATA_DIR/ml-1m (optional); default ../shared/data.
 # Environment: RG_COMMIT names the commit in the header when the tree is not a git checkout
-# (e.g. a `git archive` snapshot); OMP_WAIT_POLICY defaults to passive here (see the results header: on a machine
-# shared with other jobs, spinning OpenMP workers slow libgomp programs - reelgraph and PyTorch
-# alike - by 10x or more).  PY (default /usr/bin/python3) is the interpreter with torch.
+# (e.g. a `git archive` snapshot).  OMP_WAIT_POLICY defaults to passive here: on a machine
+# shared with other jobs, spinning OpenMP workers slow libgomp programs (reelgraph and PyTorch
+# alike) by 10x or more.  PY (default /usr/bin/python3) is the interpreter with torch.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +43,7 @@ THREADS=2
 TIMEBOX=900
 PEER_BUDGET=900
 PY=${PY:-/usr/bin/python3}
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
