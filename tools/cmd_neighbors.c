@@ -75,10 +75,7 @@ int cmd_neighbors(int argc, char **argv) {
         json_t j;
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_key(&j, "source");
-        json_object_begin(&j);
-        qc_json_node_keys(&j, &g, src);
-        json_object_end(&j);
+        qc_json_source(&j, &g, src);
         json_key(&j, "hops");
         json_int(&j, hops);
         json_key(&j, "limit");

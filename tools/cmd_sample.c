@@ -97,10 +97,7 @@ int cmd_sample(int argc, char **argv) {
         json_t j;
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_key(&j, "source");
-        json_object_begin(&j);
-        qc_json_node_keys(&j, &g, src);
-        json_object_end(&j);
+        qc_json_source(&j, &g, src);
         json_key(&j, "seed");
         json_int(&j, (int64_t) seed);
         json_key(&j, "fanout");

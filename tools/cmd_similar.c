@@ -47,10 +47,7 @@ static void similar_print(const rg_graph_t *g, int32_t src, const char *basis,
         json_t j;
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_key(&j, "source");
-        json_object_begin(&j);
-        qc_json_node_keys(&j, g, src);
-        json_object_end(&j);
+        qc_json_source(&j, g, src);
         json_key(&j, "basis");
         json_str(&j, basis);
         json_key(&j, "metric");

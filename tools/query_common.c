@@ -77,3 +77,10 @@ void qc_json_node_keys(json_t *j, const rg_graph_t *g, int32_t x) {
     json_key(j, "id");
     json_int(j, qc_node_ext(g, x));
 }
+
+void qc_json_source(json_t *j, const rg_graph_t *g, int32_t x) {
+    json_key(j, "source");
+    json_object_begin(j);
+    qc_json_node_keys(j, g, x);
+    json_object_end(j);
+}

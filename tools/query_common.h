@@ -33,5 +33,8 @@ const char *qc_node_type(const rg_graph_t *g, int32_t x);
 int64_t qc_node_ext(const rg_graph_t *g, int32_t x);
 /* Writes the two keys "type" and "id" of global node x into the current JSON object. */
 void qc_json_node_keys(json_t *j, const rg_graph_t *g, int32_t x);
+/* Writes the key "source" with the object {type, id} of global node x: the start node of a
+ * neighbors, sample or similar answer. */
+void qc_json_source(json_t *j, const rg_graph_t *g, int32_t x);
 
 #endif
