@@ -11,7 +11,9 @@
  *   h_u^0 = p_u                               the user's own embedding
  *   h_u^t = GRU(a_u, h_u^{t-1}),  t = 1..T    one GRU cell, weights shared by all rounds
  *   b_m   = [mean_u p_u | mean_u (r_um - mu) p_u]   (2D) the same two means over the movie's
- *                                             raters' embeddings (a sample of S of them)
+ *                                             raters' embeddings (a sample of SM = hp.fanout[1]
+ *                                             of them; SM = 0: no movie side, g_m^T = e_m, the
+ *                                             default above RG_GGNN_MOVIE_SIDE_MAX_RATINGS)
  *   g_m^0 = e_m,  g_m^t = GRU(b_m, g_m^{t-1})  the movie's state, through the SAME GRU cell
  *   z     = [h_u^T | g_m^T | h_u^T * g_m^T]   (3D) concatenation (+ their elementwise product,
  *                                             which an MLP cannot form from the concatenation
@@ -65,6 +67,10 @@
 #define RG_GGNN_FOLDS 5         /* units per user and epoch (see the file comment) */
 #define RG_GGNN_PRED_CHUNK 2048 /* decoder rows per sgemm when predicting */
 #define RG_GGNN_INIT_STD 0.1f   /* bound of the uniform init of the id embeddings */
+/* The movie side is on by default up to this many training ratings.  Its cost grows with the
+ * distinct movies per batch (~1 movie state per target): on ML-1M at dim 64 an epoch took
+ * ~33 s of CPU with it against ~8 s without, over the 5-minute budget of 40 epochs. */
+#define RG_GGNN_MOVIE_SIDE_MAX_RATINGS 250000
 
 typedef struct {
     float *user_emb, *movie_emb, *user_bias, *movie_bias;
@@ -111,6 +117,7 @@ static size_t ggnn_side_carve(ggnn_side_ws_t *S, float *mem, int64_t n, int64_t 
 typedef struct {
     int D, H, T;
     int32_t S;
+    int32_t SM;          /* hp.fanout[1]: movie message cap; 0 = no movie side */
     int nt;
     /* prediction state (attach) */
     int attached;
@@ -420,6 +427,7 @@ static rg_error_t ggnn_get_impl(rg_model_t *m, ggnn_t **out) {
     (*out)->H = m->hp.dim;
     (*out)->T = m->hp.steps;
     (*out)->S = m->hp.fanout[0];
+    (*out)->SM = m->hp.fanout[1];
     (*out)->nt = m->hp.n_threads;
     return RG_SUCCESS;
 }
@@ -438,7 +446,7 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
         max_mdeg = d > max_mdeg ? d : max_mdeg;
     }
     int64_t msg_cap = t->S > 0 && t->S < max_deg ? t->S : max_deg;
-    int64_t mmsg_cap = t->S > 0 && t->S < max_mdeg ? t->S : max_mdeg;
+    int64_t mmsg_cap = t->SM < max_mdeg ? t->SM : max_mdeg;
     t->n_edges = E;
     t->cap_units = m->hp.batch;
     t->cap_edges = m->hp.batch + (max_deg + RG_GGNN_FOLDS - 1) / RG_GGNN_FOLDS;
@@ -497,6 +505,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_hp_default_i(&hp->dim, 32);
     rg_hp_default_i(&hp->steps, 3);
     rg_hp_default_i(&hp->fanout[0], 64);
+    rg_hp_default_i(&hp->fanout[1], train->n_ratings <= RG_GGNN_MOVIE_SIDE_MAX_RATINGS ? 64 : 0);
     rg_hp_default_i(&hp->batch, 512);
     rg_hp_default_i(&hp->epochs, 40);
     rg_hp_default_f(&hp->lr, 0.003f);
@@ -504,6 +513,10 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
      * 0.0003; the trainer's 5% carve agreed: 0.9009 vs 0.9036) */
     rg_hp_default_f(&hp->reg, 0.0005f);
     rg_hp_default_f(&hp->dropout, 0.2f);
+    if (hp->fanout[1] < 0) {
+        RG_ERROR(RG_EINVAL, "ggnn: fanout[1] (the movie message cap, 0 = no movie side) must be "
+                 ">= 0 (got %d)", (int) hp->fanout[1]);
+    }
     if (hp->dim < 1 || hp->steps < 1 || hp->batch < 1 || !(hp->lr > 0.0f) || !(hp->reg >= 0.0f) ||
         !(hp->dropout >= 0.0f && hp->dropout < 1.0f)) {
         RG_ERROR(RG_EINVAL,
@@ -569,7 +582,7 @@ static int64_t ggnn_build_movie_units(ggnn_t *t, const rg_graph_t *g, int64_t ne
         for (int64_t i = lo; i < hi; i++) {
             n_ok += t->estamp[g->movie_eid[i]] != stamp;
         }
-        int64_t want = t->S > 0 && t->S < n_ok ? t->S : n_ok;
+        int64_t want = t->SM < n_ok ? t->SM : n_ok;
         /* selection sampling (Knuth's algorithm S): each eligible entry is kept with
          * probability (still wanted) / (still eligible), a uniform sample of `want` */
         for (int64_t i = lo; i < hi && want > 0; i++) {
@@ -649,14 +662,21 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
 
     /* ---- forward ---- */
     ggnn_side_forward(&p, &t->us, &ucsr, p.movie_emb, p.user_emb, t->unit_user, mu, D, T, nt);
-    ggnn_side_forward(&p, &t->ms, &mcsr, p.user_emb, p.movie_emb, t->munit_movie, mu, D, T, nt);
     const float *hT = t->us.hs + (size_t) T * (size_t) nu * (size_t) D;
-    const float *gT = t->ms.hs + (size_t) T * (size_t) nm * (size_t) D;
+    /* the movie rows the decoder reads: their states, or without a movie side the embeddings */
+    const float *gT = p.movie_emb;
+    const int32_t *g_ids = t->edge_movie;
+    if (t->SM > 0) {
+        ggnn_side_forward(&p, &t->ms, &mcsr, p.user_emb, p.movie_emb, t->munit_movie, mu, D, T,
+                          nt);
+        gT = t->ms.hs + (size_t) T * (size_t) nm * (size_t) D;
+        g_ids = t->edge_munit;
+    }
     rg_rng_t r; /* dropout stream of this batch: fixed by (seed, epoch, batch) */
     rg_rng_init(&r, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
                                (uint64_t) batch_index));
     float drop = m->hp.dropout;
-    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, gT, t->edge_munit, ne, D, H, drop, &r, nt);
+    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, gT, g_ids, ne, D, H, drop, &r, nt);
     rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
                           p.movie_bias, mu, ne);
     rg_param_zero(t->dpred, (size_t) ne);
@@ -664,20 +684,26 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
 
     /* ---- backward, the mirror image ---- */
     rg_i_gnn_head_backward(g.user_bias, g.movie_bias, t->dpred, t->edge_user, t->edge_movie, ne);
-    ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, gT, t->edge_munit, ne, D, H,
-                       drop, nt);
-    /* forward was: row k of z read hT[edge_unit[k]] and gT[edge_munit[k]] */
+    ggnn_head_backward(&p, &g, &t->head, t->dpred, hT, t->edge_unit, gT, g_ids, ne, D, H, drop,
+                       nt);
+    /* forward was: row k of z read hT[edge_unit[k]] and gT[g_ids[k]] */
     rg_param_zero(t->us.dh, (size_t) nu * (size_t) D);
     rg_embedding_backward(t->us.dh, t->head.dhrow, t->edge_unit, (int) ne, D);
-    rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
-    rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
+    if (t->SM > 0) {
+        rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
+        rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
+        ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie,
+                           t->dpre, D, T, nt);
+    } else {
+        rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
+    }
     ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, D,
                        T, nt);
-    ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie, t->dpre,
-                       D, T, nt);
 
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->mmsg_idx, t->mmsg_ptr[nm]);
+    if (t->SM > 0) {
+        rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->mmsg_idx, t->mmsg_ptr[nm]);
+    }
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->edge_movie, ne);
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->msg_idx, t->msg_ptr[nu]);
@@ -726,7 +752,7 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     ggnn_t *t = m->impl;
     int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch), pos = 0, ne = 0;
     int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
-    int64_t nm = ggnn_build_movie_units(t, g, ne);
+    int64_t nm = t->SM > 0 ? ggnn_build_movie_units(t, g, ne) : 0;
     rg_param_zero(t->opt.grads, m->n_params);
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         t->opt.n_touched[i] = 0;
@@ -746,7 +772,7 @@ static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     while (pos < n_units) {
         int64_t ne = 0;
         int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
-        int64_t nm = ggnn_build_movie_units(t, g, ne);
+        int64_t nm = t->SM > 0 ? ggnn_build_movie_units(t, g, ne) : 0;
         sse += ggnn_batch_grad(t, m, nu, ne, nm, epoch, batch_index++) * (double) ne;
         rg_i_gnn_opt_step(&t->opt, m, lr);
         n_seen += ne;
@@ -811,8 +837,12 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
                         g->n_users};
     ggnn_full_states(&p, &ucsr, p.movie_emb, p.user_emb, mu, t->user_state, t->att_mem, D, T,
                      t->nt);
-    ggnn_full_states(&p, &mcsr, p.user_emb, p.movie_emb, mu, t->movie_state, t->att_mem, D, T,
-                     t->nt);
+    if (t->SM > 0) {
+        ggnn_full_states(&p, &mcsr, p.user_emb, p.movie_emb, mu, t->movie_state, t->att_mem, D,
+                         T, t->nt);
+    } else {
+        memcpy(t->movie_state, p.movie_emb, MD * sizeof *t->movie_state);
+    }
     for (int i = 0; i < D; i++) {
         double s = 0.0;
         for (size_t u = 0; u < U; u++) {
