@@ -25,6 +25,7 @@ extern "C" {
 #endif
 
 #define RG_UNSET (-1) /* hyper-parameter not given: the model picks its default */
+#define RG_MAX_THREADS 4096 /* largest n_threads a model file or a command accepts */
 
 /* Hyper-parameters shared by all kinds; each kind uses the ones it needs and documents them.
  * rg_hparams_init sets every numeric field to RG_UNSET (metric ""), seed 42, n_threads 0; a

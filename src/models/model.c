@@ -654,6 +654,11 @@ rg_error_t rg_model_load(rg_model_t *m, const char *path) {
         if (bad || r.pos != r.len || m->n_users < 0 || m->n_movies < 0) {
             RG_FAIL(RG_EFORMAT, "model file %s is corrupted: malformed META section", path);
         }
+        /* sizes every parallel region of every kind: bound it here, once */
+        if (m->hp.n_threads < 0 || m->hp.n_threads > RG_MAX_THREADS) {
+            RG_FAIL(RG_EFORMAT, "model file %s is corrupted: thread count %d outside [0, %d]",
+                    path, (int) m->hp.n_threads, RG_MAX_THREADS);
+        }
         m->ops = rg_model_find(kind);
         if (!m->ops) {
             RG_FAIL(RG_EFORMAT, "model file %s has unknown model kind '%s' (hint: it was written "
