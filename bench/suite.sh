@@ -11,7 +11,7 @@
 #   5. the reference figures (literature, the seed report, earlier measurements on this machine),
 #      each with its protocol and source.
 #
-# usage: bash bench/suite.sh [--quick] [--out DIR] [--bin REELGRAPH] [--no-peers]
+# usage: bash bench/suite.sh [--quick] [--keep] [--out DIR] [--bin REELGRAPH] [--no-peers]
 #                            [--models "m1 m2 ..."] [--threads N] [--timebox S]
 #                            [--peer-budget S] [--sections "u1 peers 5fold ml-1m"]
 #   --quick       smoke size: u1 only, 2 epochs, models mean bias mf pop sage ggnn (unless
@@ -25,6 +25,8 @@
 #   --peer-budget S  a peer starts no new epoch after S seconds of training (default 900); the
 #                 table then says how many epochs it ran (its s/epoch is still measured)
 #   --sections L  which parts to run, of "u1 peers 5fold ml-1m" (default all; --quick: u1 peers)
+#   --keep        keep the raw runs already in DIR/raw and replace only the runs made now (to
+#                 rerun some models after a change); the tables then cover both
 # Data: $RG_DATA_DIR/ml-100k (required) and $RG_DATA_DIR/ml-1m (optional); default ../shared/data.
 # Environment: RG_COMMIT names the commit in the header when the tree is not a git checkout
 # (e.g. a `git archive` snapshot).  OMP_WAIT_POLICY defaults to passive here: on a machine
@@ -43,7 +45,8 @@ THREADS=2
 TIMEBOX=900
 PEER_BUDGET=900
 PY=${PY:-/usr/bin/python3}
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+KEEP=0
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
         --timebox) TIMEBOX="$2"; shift ;;
         --peer-budget) PEER_BUDGET="$2"; shift ;;
         --sections) SECTIONS="$2"; shift ;;
+        --keep) KEEP=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "suite.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
     esac
@@ -105,9 +109,12 @@ fi
 
 RAW="$OUT/raw"
 mkdir -p "$RAW" "$OUT/curves"
-find "$RAW" -maxdepth 1 -type f -delete
 MANIFEST="$RAW/manifest.tsv"
-: >"$MANIFEST"
+if [ "$KEEP" = 0 ]; then
+    find "$RAW" -maxdepth 1 -type f -delete
+    : >"$MANIFEST"
+fi
+touch "$MANIFEST"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 cat >"$RAW/header.env" <<EOF
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -130,6 +137,8 @@ EOF
 run() {
     local label="$1" box="$2" section="$3" dataset="$4" split="$5" model="$6" impl="$7"
     shift 8
+    # a rerun replaces the label's earlier line (--keep)
+    awk -F'\t' -v l="$label" '$1 != l' "$MANIFEST" >"$MANIFEST.tmp" && mv "$MANIFEST.tmp" "$MANIFEST"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$section" "$dataset" "$split" "$model" "$impl" \
         >>"$MANIFEST"
     echo "suite: $label (load $(load))" >&2
