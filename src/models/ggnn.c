@@ -173,6 +173,10 @@ static void ggnn_bind(ggnn_view_t *v, const rg_model_t *m, float *block) {
 }
 
 /* Checks that every tensor exists with the shape the hyper-parameters give. */
+/* Largest number of message-passing rounds a model file may ask for (a crafted file must not
+ * make attach allocate (steps + 1) copies of every user state). */
+#define RG_GGNN_MAX_STEPS 1024
+
 static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
     int64_t D = m->hp.dim, H = m->hp.dim;
     struct {
@@ -805,8 +809,10 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
                  (long long) g->n_users, (long long) g->n_movies, (long long) m->n_users,
                  (long long) m->n_movies);
     }
-    if (m->hp.steps < 1) {
-        RG_ERROR(RG_EFORMAT, "ggnn: steps %d in the model must be >= 1", (int) m->hp.steps);
+    /* steps sizes the (T + 1) R D state history below: bound it before any arithmetic */
+    if (m->hp.steps < 1 || m->hp.steps > RG_GGNN_MAX_STEPS || m->hp.dim < 1) {
+        RG_ERROR(RG_EFORMAT, "ggnn: the model's steps %d (1..%d) or dim %d (>= 1) is corrupted",
+                 (int) m->hp.steps, RG_GGNN_MAX_STEPS, (int) m->hp.dim);
     }
     RG_CHECK(ggnn_get_impl(m, &t));
     int D = t->D, T = t->T;

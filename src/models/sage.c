@@ -623,10 +623,21 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
                  (long long) g->n_users, (long long) g->n_movies, (long long) m->n_users,
                  (long long) m->n_movies);
     }
-    const rg_tensor_t *tw = rg_model_tensor(m, "sage_w1");
-    if (tw == NULL || tw->rows != m->hp.dim || tw->cols != 3 * (int64_t) m->hp.dim) {
-        RG_ERROR(RG_EFORMAT, "sage: tensor sage_w1 missing or not (dim, 3 dim)");
+    /* every tensor the layers read, against the graph and dim: a crafted model file is
+     * refused here instead of read out of bounds */
+    int64_t Dm = m->hp.dim;
+    if (Dm < 1) {
+        RG_ERROR(RG_EFORMAT, "sage: the model's dim %lld must be >= 1", (long long) Dm);
     }
+    RG_CHECK(rg_model_expect(m, "user_emb", RG_DTYPE_F32, g->n_users, Dm));
+    RG_CHECK(rg_model_expect(m, "movie_emb", RG_DTYPE_F32, g->n_movies, Dm));
+    RG_CHECK(rg_model_expect(m, "user_bias", RG_DTYPE_F32, g->n_users, 1));
+    RG_CHECK(rg_model_expect(m, "movie_bias", RG_DTYPE_F32, g->n_movies, 1));
+    RG_CHECK(rg_model_expect(m, "feat_emb", RG_DTYPE_F32, sage_feat_rows(g), Dm));
+    RG_CHECK(rg_model_expect(m, "sage_w1", RG_DTYPE_F32, Dm, 3 * Dm));
+    RG_CHECK(rg_model_expect(m, "sage_b1", RG_DTYPE_F32, Dm, 1));
+    RG_CHECK(rg_model_expect(m, "sage_w2", RG_DTYPE_F32, Dm, 3 * Dm));
+    RG_CHECK(rg_model_expect(m, "sage_b2", RG_DTYPE_F32, Dm, 1));
     sage_t *t = NULL;
     RG_CHECK(sage_get_impl(m, g, &t));
     int D = t->D;

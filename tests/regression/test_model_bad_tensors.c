@@ -4,7 +4,7 @@
  * (the kind's attach) with RG_EFORMAT and a message naming the tensor, for every kind that has
  * tensors, instead of being read or written out of bounds later (the suite also runs under
  * ASan).  mean has no tensors (its mean is in the header), so it has no case here; knn, mf and
- * bias have their own regression tests; ggnn and sage are not covered yet. */
+ * bias have their own regression tests. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,10 @@ static const bad_case_t CASES[] = {
     {"rnn", "cell_wh", "cell_wx2", -1, "cell_wh"},
     {"lstm", "rank_p", NULL, 3, "rank_p"},
     {"lstm", "movie_bias", "movie_biax", -1, "movie_bias"},
+    {"ggnn", "mlp_w1", NULL, 3, "mlp_w1"},
+    {"ggnn", "gru_bh", "gru_bx2", -1, "gru_bh"},
+    {"sage", "sage_b2", NULL, 3, "sage_b2"},
+    {"sage", "feat_emb", "feat_emx", -1, "feat_emb"},
 };
 
 static void test_altered_tensor_refused(void **state) {
