@@ -6,8 +6,8 @@
  * (mu + b_u + b_m + (h + p_u) . Q_m) and ranks the next movie (h . P_j + c_j, sampled softmax).
  * The sequences, both heads, truncated BPTT and the training loop are shared with `lstm` in
  * seqdata.c (see seqdata.h for the model and its training); this file binds the Elman cell of
- * nn.h.  Hyper-parameters (defaults): dim 16 (D = H), epochs 25, patience 3 on a 5% validation
- * carve, lr 0.005 (SGD of the rating layer; Adam 0.002 for the rest), reg 0.05, dropout 0.5 on
+ * nn.h.  Hyper-parameters (defaults): dim 16 (D = H), epochs 25 (all run: the trainer's patience
+ * default 0; --patience N stops early) with a 5% validation carve, lr 0.005 (SGD of the rating layer; Adam 0.002 for the rest), reg 0.05, dropout 0.5 on
  * the state in the rating head, alpha 0.1 (next-movie loss weight), batch 32 users, window 32
  * steps, negatives 64.
  */

@@ -899,7 +899,6 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     rg_hp_default_i(&hp->epochs, 25);
     rg_hp_default_f(&hp->lr, 0.005f);
     rg_hp_default_f(&hp->reg, 0.05f);
-    rg_hp_default_i(&hp->patience, 3);
     rg_hp_default_i(&hp->batch, 32);
     rg_hp_default_i(&hp->window, 32);
     rg_hp_default_i(&hp->negatives, 64);
