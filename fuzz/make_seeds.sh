@@ -6,11 +6,13 @@
 set -euo pipefail
 build=$1 out=$2
 root="$(cd "$(dirname "$0")/.." && pwd)"
-data="$root/tests/data"
 gen="$out/.generated"
 rm -rf "$out"
 mkdir -p "$out"
-"$build/make_seeds" "$gen" "$root" >/dev/null
+# the fixtures are generated, laid out as <root>/tests/data for make_seeds
+data="$gen/fixture-root/tests/data"
+python3 "$root/tests/data/make_fixtures.py" "$data"
+"$build/make_seeds" "$gen" "$gen/fixture-root" >/dev/null
 
 put() { # TARGET FILE...
   local t=$1; shift

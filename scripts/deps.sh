@@ -12,7 +12,7 @@ packages=(
   libcurl4-openssl-dev libarchive-dev libssl-dev   # fetch: HTTP, unzip, SHA-256
   libcairo2-dev      # loss-curve plots (SVG / PNG)
   libxml2-utils      # xmllint, to validate GraphML in tests
-  python3            # loopback HTTP server for the fetch test
+  python3            # test fixtures (tests/data/make_fixtures.py), loopback HTTP server for fetch
   clang libclang-rt-14-dev   # libFuzzer harnesses (fuzz/run.sh)
   valgrind           # scripts/memcheck.sh
 )

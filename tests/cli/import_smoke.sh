@@ -4,7 +4,7 @@
 set -euo pipefail
 RG="$1"
 T="${RG_TEST_TMP:-/tmp}/import_smoke.$$"
-DATA="$(cd "$(dirname "$0")/../data" && pwd)"
+DATA="${RG_FIXTURE_DIR:?the fixtures made by tests/data/make_fixtures.py (set by ctest)}"
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
 

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the tiny hand-made dataset fixtures in tests/data (run from the repository root).
+"""Writes the tiny hand-made dataset fixtures into DIR (default tests/data).
+
+usage: python3 tests/data/make_fixtures.py [DIR]
+The build runs it at configure time into BUILD/fixtures, so no file named like a MovieLens
+release (u.data, ratings.dat, ...) is kept in the repository, even an invented one.
 
 Every file is invented (no MovieLens data): a few users and movies per format, chosen to hit the
 readers' corner cases: latin-1 titles (ml-100k, ml-1m), a duplicate (user, movie) pair, a rated
@@ -7,8 +11,9 @@ movie missing from the metadata, a movie nobody rated, timestamp 0, CRLF line en
 half stars, quoted CSV titles with commas and doubled quotes, "(no genres listed)", a last line
 without a newline, blank lines and blank-separated fields."""
 import os
+import sys
 
-BASE = 'tests/data'
+BASE = sys.argv[1] if len(sys.argv) > 1 else 'tests/data'
 
 
 def w(path, data):

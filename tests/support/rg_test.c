@@ -19,11 +19,8 @@ char *rgt_tmp_path(char *buf, size_t size, const char *name) {
 }
 
 char *rgt_fixture_path(char *buf, size_t size, const char *name) {
-    /* __FILE__ is .../tests/support/rg_test.c */
-    const char *me = __FILE__;
-    const char *cut = strstr(me, "support/rg_test.c");
-    int n = cut ? (int) (cut - me) : 0;
-    snprintf(buf, size, "%.*sdata/%s", n, me, name);
+    /* generated at configure time by tests/data/make_fixtures.py (see CMakeLists.txt) */
+    snprintf(buf, size, "%s/%s", RG_FIXTURE_DIR, name);
     return buf;
 }
 

@@ -21,8 +21,8 @@ char *rgt_tmp_path(char *buf, size_t size, const char *name);
  * visible "SKIP: ..." line (callers then call skip()). */
 const char *rgt_data_path(char *buf, size_t size, const char *sub);
 
-/* <repository>/tests/data/<name>: the small fixtures committed with the tests (found from this
- * file's own source path, so tests run from any directory).  Returns buf. */
+/* BUILD/fixtures/<name>: the small hand-made fixtures that tests/data/make_fixtures.py writes
+ * at configure time (an absolute path, so tests run from any directory).  Returns buf. */
 char *rgt_fixture_path(char *buf, size_t size, const char *name);
 
 /* Writes text (NUL-terminated) to a fresh scratch file named name; returns its path in buf. */

@@ -1,4 +1,4 @@
-/* test_io_readers.c: the dataset readers on the hand-made fixtures in tests/data (every format,
+/* test_io_readers.c: the readers on hand-made fixtures (tests/data/make_fixtures.py: every format,
  * encodings, duplicates, missing metadata) and every bad-input case (error code AND a message
  * naming file and line), --skip-bad counting, format detection, rg_ratings_read. */
 #include <stdio.h>
