@@ -15,10 +15,7 @@
 static int eval_next_item(rg_model_t *m, const rg_graph_t *full, const rg_graph_t *train,
                           const uint8_t *is_test, int32_t k, int json) {
     rg_seqeval_t ev, pop_ev;
-    rg_model_t pop;
     rg_error_t rc;
-    int code = RG_EXIT_OK;
-    memset(&pop, 0, sizeof pop);
     if (m->split.kind != RG_SPLIT_TEMPORAL || m->split.last_k != 1) {
         fprintf(stderr, "reelgraph %s: note: next-item is defined on a temporal:1 split; this "
                 "model's split differs, so each user's earliest test rating is the target\n",
@@ -27,17 +24,9 @@ static int eval_next_item(rg_model_t *m, const rg_graph_t *full, const rg_graph_
     if ((rc = rg_seqeval_rank(m, full, train, is_test, k, m->hp.n_threads, &ev)) != RG_SUCCESS) {
         return cli_fail(CMD, rc);
     }
-    const rg_model_ops_t *pop_ops = rg_model_find("pop");
-    double loss;
-    if (!pop_ops ||
-        (rc = rg_model_init(&pop, pop_ops, &m->hp, &m->split, full, train)) != RG_SUCCESS ||
-        (rc = pop_ops->init(&pop, train)) != RG_SUCCESS ||
-        (rc = pop_ops->epoch(&pop, train, 0, &loss)) != RG_SUCCESS ||
-        (pop_ops->attach && (rc = pop_ops->attach(&pop, train)) != RG_SUCCESS) ||
-        (rc = rg_seqeval_rank(&pop, full, train, is_test, k, m->hp.n_threads, &pop_ev)) !=
-            RG_SUCCESS) {
-        code = cli_fail(CMD, rc ? rc : RG_EINTERNAL);
-        goto done;
+    if ((rc = rg_seqeval_popularity(full, train, is_test, &m->split, k, m->hp.seed,
+                                    m->hp.n_threads, &pop_ev)) != RG_SUCCESS) {
+        return cli_fail(CMD, rc);
     }
     if (json) {
         json_t j;
@@ -74,9 +63,7 @@ static int eval_next_item(rg_model_t *m, const rg_graph_t *full, const rg_graph_
         printf("popularity:              HR@%d %.4f  NDCG@%d %.4f  mean rank %.1f\n", (int) k,
                pop_ev.hit_rate, (int) k, pop_ev.ndcg, pop_ev.mean_rank);
     }
-done:
-    rg_model_free(&pop);
-    return code;
+    return RG_EXIT_OK;
 }
 
 static void usage(FILE *f) {

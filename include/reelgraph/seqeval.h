@@ -41,6 +41,13 @@ typedef struct {
 rg_error_t rg_seqeval_rank(const rg_model_t *m, const rg_graph_t *full, const rg_graph_t *train,
                            const uint8_t *is_test, int32_t k, int n_threads, rg_seqeval_t *out);
 
+/* The popularity reference on an existing split: trains `pop` on train (seeded, n_threads) and
+ * ranks it with rg_seqeval_rank.  spec is recorded in the temporary model.  Errors as
+ * rg_seqeval_rank, plus RG_EINTERNAL when `pop` is not registered.  O(E + users * M). */
+rg_error_t rg_seqeval_popularity(const rg_graph_t *full, const rg_graph_t *train,
+                                 const uint8_t *is_test, const rg_split_spec_t *spec, int32_t k,
+                                 uint64_t seed, int n_threads, rg_seqeval_t *out);
+
 typedef struct {
     rg_seqeval_t model;      /* the model given */
     rg_seqeval_t pop;        /* the popularity ranking on the same split */

@@ -162,6 +162,20 @@ cleanup:
     return rc;
 }
 
+rg_error_t rg_seqeval_popularity(const rg_graph_t *full, const rg_graph_t *train,
+                                 const uint8_t *is_test, const rg_split_spec_t *spec, int32_t k,
+                                 uint64_t seed, int n_threads, rg_seqeval_t *out) {
+    const rg_model_ops_t *pop = rg_model_find("pop");
+    if (pop == NULL) {
+        RG_ERROR(RG_EINTERNAL, "seqeval: the popularity model `pop` is not registered");
+    }
+    rg_hparams_t php;
+    rg_hparams_init(&php);
+    php.seed = seed;
+    php.n_threads = n_threads;
+    return seqeval_one(pop, &php, spec, full, train, is_test, k, out, NULL);
+}
+
 rg_error_t rg_seqeval_leave_last_out(const rg_model_ops_t *ops, const rg_hparams_t *hp,
                                      const rg_graph_t *full, int32_t k,
                                      rg_seqeval_report_t *out) {
@@ -172,10 +186,6 @@ rg_error_t rg_seqeval_leave_last_out(const rg_model_ops_t *ops, const rg_hparams
     memset(out, 0, sizeof *out);
     if (k < 1) {
         RG_ERROR(RG_EINVAL, "seqeval: cutoff k = %d, need >= 1", (int) k);
-    }
-    const rg_model_ops_t *pop = rg_model_find("pop");
-    if (pop == NULL) {
-        RG_ERROR(RG_EINTERNAL, "seqeval: the popularity model `pop` is not registered");
     }
     rg_split_spec_t spec;
     memset(&spec, 0, sizeof spec);
@@ -201,11 +211,8 @@ rg_error_t rg_seqeval_leave_last_out(const rg_model_ops_t *ops, const rg_hparams
     RG_TRY(rg_graph_filter(&train, full, keep, NULL));
     RG_TRY(seqeval_one(ops, hp, &spec, full, &train, is_test, k, &out->model,
                        &out->train_seconds));
-    rg_hparams_t php;
-    rg_hparams_init(&php);
-    php.seed = hp->seed;
-    php.n_threads = hp->n_threads;
-    RG_TRY(seqeval_one(pop, &php, &spec, full, &train, is_test, k, &out->pop, NULL));
+    RG_TRY(rg_seqeval_popularity(full, &train, is_test, &spec, k, hp->seed, hp->n_threads,
+                                 &out->pop));
 cleanup:
     rg_graph_free(&train);
     free(is_test);
