@@ -231,6 +231,19 @@ void json_null(json_t *j) {
     fputs("null", j->f);
 }
 
+void json_graph_sizes(json_t *j, const char *path, const rg_graph_t *g) {
+    json_key(j, "graph");
+    json_str(j, path);
+    json_key(j, "dataset");
+    json_str(j, g->name);
+    json_key(j, "users");
+    json_int(j, g->n_users);
+    json_key(j, "movies");
+    json_int(j, g->n_movies);
+    json_key(j, "ratings");
+    json_int(j, g->n_ratings);
+}
+
 void json_finish(json_t *j) {
     fputc('\n', j->f);
     fflush(j->f);

@@ -62,6 +62,9 @@ void json_int(json_t *j, int64_t v);
 void json_num(json_t *j, double v);      /* NaN / inf -> null */
 void json_bool(json_t *j, int v);
 void json_null(json_t *j);
+/* The keys every graph-level command starts with: graph (path), dataset, users, movies,
+ * ratings. */
+void json_graph_sizes(json_t *j, const char *path, const rg_graph_t *g);
 /* Ends the document with a newline. */
 void json_finish(json_t *j);
 

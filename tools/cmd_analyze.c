@@ -190,14 +190,7 @@ int cmd_analyze(int argc, char **argv) {
         json_t j;
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_key(&j, "graph");
-        json_str(&j, path);
-        json_key(&j, "users");
-        json_int(&j, g.n_users);
-        json_key(&j, "movies");
-        json_int(&j, g.n_movies);
-        json_key(&j, "ratings");
-        json_int(&j, g.n_ratings);
+        json_graph_sizes(&j, path, &g);
         json_key(&j, "components");
         json_object_begin(&j);
         json_key(&j, "count");

@@ -129,16 +129,7 @@ int cmd_import(int argc, char **argv) {
         snprintf(fp, sizeof fp, "%016llx", (unsigned long long) g.fingerprint);
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_key(&j, "graph");
-        json_str(&j, out);
-        json_key(&j, "dataset");
-        json_str(&j, g.name);
-        json_key(&j, "users");
-        json_int(&j, g.n_users);
-        json_key(&j, "movies");
-        json_int(&j, g.n_movies);
-        json_key(&j, "ratings");
-        json_int(&j, g.n_ratings);
+        json_graph_sizes(&j, out, &g);
         json_key(&j, "rated_movies");
         json_int(&j, rated);
         json_key(&j, "duplicates");
