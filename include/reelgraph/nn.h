@@ -62,6 +62,17 @@ void rg_linear_forward(float *out, const float *inp, const float *W, const float
  * db (O) += sum_b dout[b].  Any d* may be NULL.  sgemm.  O(B*D*O). */
 void rg_linear_backward(float *dinp, float *dW, float *db, const float *dout, const float *inp,
                         const float *W, int B, int D, int O);
+/* The same two calls with the work split over n_threads OpenMP threads, each running a
+ * single-threaded sgemm on its share: the rows of out and dinp, the output units (rows) of dW
+ * and db.  For large products called from serial code (the graph models' layers over thousands
+ * of rows, where OpenBLAS runs one thread: see the reelgraph command's BLAS setting); never call
+ * them inside a parallel region.  n_threads 0 = OpenMP's default; 1 (or too few rows): the
+ * plain calls.  Each output
+ * element is one sgemm's, so results match the plain calls' up to sgemm's blocking. */
+void rg_linear_forward_mt(float *out, const float *inp, const float *W, const float *b, int B,
+                          int D, int O, int n_threads);
+void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
+                           const float *inp, const float *W, int B, int D, int O, int n_threads);
 /* Reference versions: the same contract in plain loops (double accumulators), for tests. */
 void rg_linear_forward_naive(float *out, const float *inp, const float *W, const float *b, int B,
                              int D, int O);
@@ -95,7 +106,8 @@ void rg_tanh_backward(float *dinp, const float *dout, const float *out, size_t n
 /* ---- dropout (inverted: kept units are scaled by 1/(1-p), so eval is the identity) ---- */
 
 /* mask[i] = 1 with probability 1-p (drawn from r), out = inp * mask / (1-p).  p in [0, 1);
- * p == 0 copies and sets every mask to 1.  May run in place.  O(n). */
+ * p == 0 copies and sets every mask to 1.  May run in place.  p is used to 1/65536: each unit
+ * takes 16 random bits.  O(n). */
 void rg_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, float p,
                         rg_rng_t *r);
 /* dinp += dout * mask / (1-p). */
@@ -352,6 +364,22 @@ void rg_mp_aggregate_forward(float *out, float *scale, int32_t *argmax, const fl
 void rg_mp_aggregate_backward(float *dX, const float *dout, const float *scale,
                               const int32_t *argmax, const rg_mp_csr_t *g,
                               const rg_mp_transpose_t *t, int D, rg_agg_t agg, int n_threads);
+
+/* The rating-aware mean pair, both channels in one pass over the entries (each source row is
+ * read once for the two): for every dst row d with entries j (deg = ptr[d+1] - ptr[d]),
+ *   out[d ld + 0 .. D)  = sum_j x_j / deg                  the plain mean
+ *   out[d ld + D .. 2D) = sum_j (r_j - mu) x_j / deg       the centred-rating mean
+ * with r_j = g->w[eid ? eid[j] : j] (g->w required); an empty row gives zeros.  Rows of out have
+ * stride ld >= 2D, so the pair can be written straight into a wider row (a concatenation).
+ * OpenMP over dst rows.  O(nnz D). */
+void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_csr_t *g,
+                              float mu, int D, int n_threads);
+/* Backward of rg_mp_rated_mean_forward: dX (n_src, D) += the gradient through both channels of
+ * dout (rows of stride ld, the two channels at columns 0 and D).  With the transpose t: OpenMP
+ * over source rows, each accumulating its entries in dst order; t == NULL: owner-computes as in
+ * rg_mp_aggregate_backward.  Results do not depend on the thread count.  O(nnz D). */
+void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp_csr_t *g,
+                               const rg_mp_transpose_t *t, float mu, int D, int n_threads);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,9 @@
  * elementwise loops are memory-bound.  Every backward accumulates into its d* buffers and skips
  * the ones that are NULL.  Nothing here allocates or fails.
  */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +134,79 @@ void rg_linear_backward(float *dinp, float *dW, float *db, const float *dout, co
     }
     if (db) {
         rg_i_bias_backward(db, dout, B, O, O);
+    }
+}
+
+/* Threads of a split product: n_threads, 0 = OpenMP's default; 1 without OpenMP. */
+static int rg_i_mt_threads(int n_threads) {
+#ifdef _OPENMP
+    return n_threads > 0 ? n_threads : omp_get_max_threads();
+#else
+    (void) n_threads;
+    return 1;
+#endif
+}
+
+/* The rows (forward, dinp) or the output units (dW, db) part [lo, hi) of n over thread tid of
+ * nthr: each thread's share of a split product. */
+static void rg_i_share(int n, int tid, int nthr, int *lo, int *hi) {
+    *lo = (int) ((int64_t) n * tid / nthr);
+    *hi = (int) ((int64_t) n * (tid + 1) / nthr);
+}
+
+void rg_linear_forward_mt(float *out, const float *inp, const float *W, const float *b, int B,
+                          int D, int O, int n_threads) {
+    n_threads = rg_i_mt_threads(n_threads);
+    if (n_threads <= 1 || B < 2 * n_threads) {
+        rg_linear_forward(out, inp, W, b, B, D, O);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+        int tid = 0, nthr = 1, lo, hi;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nthr = omp_get_num_threads();
+#endif
+        rg_i_share(B, tid, nthr, &lo, &hi);
+        rg_i_affine(out + (size_t) lo * (size_t) O, O, inp + (size_t) lo * (size_t) D, W, b,
+                    hi - lo, D, O);
+    }
+}
+
+void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
+                           const float *inp, const float *W, int B, int D, int O, int n_threads) {
+    n_threads = rg_i_mt_threads(n_threads);
+    if (n_threads <= 1 || B < 2 * n_threads || O < 2 * n_threads || D <= 0) {
+        rg_linear_backward(dinp, dW, db, dout, inp, W, B, D, O);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(n_threads)
+#endif
+    {
+        int tid = 0, nthr = 1, lo, hi;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nthr = omp_get_num_threads();
+#endif
+        /* forward was: out = inp @ W^T + b; dinp by rows, dW and db by output units */
+        rg_i_share(B, tid, nthr, &lo, &hi);
+        if (dinp && hi > lo) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, D, O, 1.0f,
+                        dout + (size_t) lo * (size_t) O, O, W, D, 1.0f,
+                        dinp + (size_t) lo * (size_t) D, D);
+        }
+        rg_i_share(O, tid, nthr, &lo, &hi);
+        if (dW && hi > lo) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, D, B, 1.0f, dout + lo,
+                        O, inp, D, 1.0f, dW + (size_t) lo * (size_t) D, D);
+        }
+        if (db && hi > lo) {
+            rg_i_bias_backward(db + lo, dout + lo, B, hi - lo, O);
+        }
     }
 }
 
@@ -270,8 +346,18 @@ void rg_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, f
         return;
     }
     float keep_scale = 1.0f / (1.0f - p);
+    /* four 16-bit lanes per 64-bit draw: keep when lane >= p 2^16 (p quantised to 1/65536;
+     * one generator call per four units instead of one per unit) */
+    uint32_t cut = (uint32_t) (p * 65536.0f + 0.5f);
+    uint64_t bits = 0;
     for (size_t i = 0; i < n; i++) {
-        mask[i] = rg_rng_uniformf(r) >= p;
+        if ((i & 3) == 0) {
+            bits = rg_rng_u64(r);
+        }
+        mask[i] = (uint32_t) (bits & 0xffffu) >= cut;
+        bits >>= 16;
+    }
+    for (size_t i = 0; i < n; i++) {
         out[i] = mask[i] ? inp[i] * keep_scale : 0.0f;
     }
 }
