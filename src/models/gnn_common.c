@@ -33,11 +33,13 @@ rg_error_t rg_i_gnn_opt_init(rg_i_gnn_opt_t *o, const rg_model_t *m, float reg,
     }
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         o->rows[i] = rg_malloc((size_t) o->cap[i] * sizeof *o->rows[i]);
-        if (o->rows[i] == NULL) {
+        o->seen[i] = rg_calloc((size_t) (o->n_rows[i] > 0 ? o->n_rows[i] : 1), sizeof *o->seen[i]);
+        if (o->rows[i] == NULL || o->seen[i] == NULL) {
             RG_FAIL(RG_ENOMEM, "gnn optimizer: cannot allocate %lld touched-row ids",
                     (long long) o->cap[i]);
         }
     }
+    o->stamp = 1;
     RG_TRY(rg_adam_init(&o->adam, m->n_params, 0.9f, 0.999f, 1e-8f, reg, RG_ADAM_L2));
 cleanup:
     if (rc != RG_SUCCESS) {
@@ -51,14 +53,21 @@ float *rg_i_gnn_opt_grad(const rg_i_gnn_opt_t *o, int table) {
 }
 
 void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_t n) {
-    memcpy(o->rows[table] + o->n_touched[table], ids, (size_t) n * sizeof *ids);
-    o->n_touched[table] += n;
+    uint32_t *seen = o->seen[table], stamp = o->stamp;
+    int32_t *rows = o->rows[table];
+    int64_t k = o->n_touched[table];
+    for (int64_t i = 0; i < n; i++) {
+        if (seen[ids[i]] != stamp) {
+            seen[ids[i]] = stamp;
+            rows[k++] = ids[i];
+        }
+    }
+    o->n_touched[table] = k;
 }
 
 void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr) {
     rg_sparse_rows_t tables[RG_I_GNN_N_TABLES];
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
-        o->n_touched[i] = rg_ids_unique(o->rows[i], o->n_touched[i]);
         tables[i].offset = o->offset[i];
         tables[i].n_rows = o->n_rows[i];
         tables[i].D = o->cols[i];
@@ -70,6 +79,13 @@ void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr) {
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         rg_grad_zero_rows(o->grads + o->offset[i], o->cols[i], o->rows[i], o->n_touched[i]);
         o->n_touched[i] = 0;
+    }
+    /* a new stamp marks every row untouched; on wrap-around clear the stamps for real */
+    if (++o->stamp == 0) {
+        for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+            memset(o->seen[i], 0, (size_t) o->n_rows[i] * sizeof *o->seen[i]);
+        }
+        o->stamp = 1;
     }
     for (int k = 0; k < m->n_tensors; k++) {
         const rg_tensor_t *t = &m->tensors[k];
@@ -87,6 +103,7 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o) {
     free(o->grads);
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
         free(o->rows[i]);
+        free(o->seen[i]);
     }
     rg_adam_free(&o->adam);
     memset(o, 0, sizeof *o);

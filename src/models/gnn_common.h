@@ -39,7 +39,9 @@ typedef struct {
     int cols[RG_I_GNN_N_TABLES];
     int32_t *rows[RG_I_GNN_N_TABLES];      /* touched-row lists, (cap[i]) each */
     int64_t cap[RG_I_GNN_N_TABLES];
-    int64_t n_touched[RG_I_GNN_N_TABLES];  /* rows appended since the last step (duplicates ok) */
+    int64_t n_touched[RG_I_GNN_N_TABLES];  /* distinct rows touched since the last step */
+    uint32_t *seen[RG_I_GNN_N_TABLES];     /* (n_rows[i]) step stamp of each row's last touch */
+    uint32_t stamp;                        /* current step's stamp (never 0) */
 } rg_i_gnn_opt_t;
 
 /* Gradient block, Adam state (beta 0.9/0.999, eps 1e-8, coupled L2 weight decay `reg`: only the
@@ -50,11 +52,12 @@ rg_error_t rg_i_gnn_opt_init(rg_i_gnn_opt_t *o, const rg_model_t *m, float reg,
                              int64_t cap_user, int64_t cap_movie);
 /* Table `table`'s gradient, (n_rows, cols) row-major inside o->grads. */
 float *rg_i_gnn_opt_grad(const rg_i_gnn_opt_t *o, int table);
-/* Appends n row ids to table's touched list (the caller keeps within the cap it gave). */
+/* Appends those of the n row ids not yet touched this step to table's touched list (the
+ * caller keeps the appended count within the cap it gave).  O(n). */
 void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_t n);
-/* One Adam step at rate lr: deduplicates the touched lists, lazy update of the tables, dense
- * update elsewhere, then zeroes the gradient (touched rows + dense part) and the lists.
- * O(dense params + touched rows * cols + touched log touched). */
+/* One Adam step at rate lr: lazy update of the tables' touched rows, dense update elsewhere,
+ * then zeroes the gradient (touched rows + dense part) and the lists.
+ * O(dense params + touched rows * cols). */
 void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr);
 void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
 
