@@ -65,6 +65,24 @@ void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_
     o->n_touched[table] = k;
 }
 
+/* A new stamp marks every row untouched; on wrap-around the stamps are cleared for real. */
+static void rg_i_gnn_opt_new_stamp(rg_i_gnn_opt_t *o) {
+    if (++o->stamp == 0) {
+        for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+            memset(o->seen[i], 0, (size_t) o->n_rows[i] * sizeof *o->seen[i]);
+        }
+        o->stamp = 1;
+    }
+}
+
+void rg_i_gnn_opt_reset(rg_i_gnn_opt_t *o, size_t n_params) {
+    rg_param_zero(o->grads, n_params);
+    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
+        o->n_touched[i] = 0;
+    }
+    rg_i_gnn_opt_new_stamp(o);
+}
+
 void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr) {
     rg_sparse_rows_t tables[RG_I_GNN_N_TABLES];
     for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
@@ -80,13 +98,7 @@ void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr) {
         rg_grad_zero_rows(o->grads + o->offset[i], o->cols[i], o->rows[i], o->n_touched[i]);
         o->n_touched[i] = 0;
     }
-    /* a new stamp marks every row untouched; on wrap-around clear the stamps for real */
-    if (++o->stamp == 0) {
-        for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
-            memset(o->seen[i], 0, (size_t) o->n_rows[i] * sizeof *o->seen[i]);
-        }
-        o->stamp = 1;
-    }
+    rg_i_gnn_opt_new_stamp(o);
     for (int k = 0; k < m->n_tensors; k++) {
         const rg_tensor_t *t = &m->tensors[k];
         int is_table = 0;

@@ -59,6 +59,9 @@ void rg_i_gnn_opt_touch(rg_i_gnn_opt_t *o, int table, const int32_t *ids, int64_
  * then zeroes the gradient (touched rows + dense part) and the lists.
  * O(dense params + touched rows * cols). */
 void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr);
+/* Zeroes the whole gradient block (n_params floats) and empties the touched lists, without a
+ * step (the gradient-check hooks).  O(n_params). */
+void rg_i_gnn_opt_reset(rg_i_gnn_opt_t *o, size_t n_params);
 void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
 
 /* Learning rate of `epoch` (0-based): cosine decay from hp.lr at the first epoch to

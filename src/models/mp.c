@@ -255,3 +255,147 @@ void rg_mp_aggregate_backward(float *dX, const float *dout, const float *scale,
         }
     }
 }
+
+/* ---- the rating-aware mean pair ---- */
+
+static inline float rg_i_inv_deg(const rg_mp_csr_t *g, int64_t d) {
+    int64_t n = g->ptr[d + 1] - g->ptr[d];
+    return n > 0 ? 1.0f / (float) n : 0.0f;
+}
+
+/* The pair's kernels work on blocks of 16 feature columns held in registers (one AVX-512
+ * register, two AVX or four SSE ones: the compiler lowers the vector type to what the target
+ * has), so a block's partial sums stay in registers while a row's entries stream by, instead of
+ * a load and a store of the output row per entry.  Columns past the last whole block take the
+ * scalar path. */
+#define RG_MP_BLOCK 16
+/* unaligned (aligned(4)) and may_alias: a view of any 16 consecutive floats of a row */
+typedef float rg_i_v16 __attribute__((vector_size(RG_MP_BLOCK * sizeof(float)), aligned(4),
+                                      may_alias));
+#define RG_I_V16(p) (*(rg_i_v16 *) (p))
+
+/* One dst row of the pair over entries lo..hi-1 (weights r - mu, scaled by inv = 1/deg). */
+static inline void rg_i_rated_mean_row(float *o1, float *o2, const float *X, const rg_mp_csr_t *g,
+                                       int64_t lo, int64_t hi, float mu, float inv, int D) {
+    int f0 = 0;
+    for (; f0 + RG_MP_BLOCK <= D; f0 += RG_MP_BLOCK) {
+        rg_i_v16 a1 = {0}, a2 = {0};
+        for (int64_t j = lo; j < hi; j++) {
+            rg_i_v16 x = RG_I_V16(X + (size_t) g->idx[j] * (size_t) D + f0);
+            a1 += x;
+            a2 += (rg_i_weight(g, j) - mu) * x;
+        }
+        RG_I_V16(o1 + f0) = a1 * inv;
+        RG_I_V16(o2 + f0) = a2 * inv;
+    }
+    if (f0 == D) {
+        return;
+    }
+    for (int f = f0; f < D; f++) {
+        o1[f] = 0.0f;
+        o2[f] = 0.0f;
+    }
+    for (int64_t j = lo; j < hi; j++) {
+        const float *x = X + (size_t) g->idx[j] * (size_t) D;
+        float c = rg_i_weight(g, j) - mu;
+        for (int f = f0; f < D; f++) {
+            o1[f] += x[f];
+            o2[f] += c * x[f];
+        }
+    }
+    for (int f = f0; f < D; f++) {
+        o1[f] *= inv;
+        o2[f] *= inv;
+    }
+}
+
+void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_csr_t *g,
+                              float mu, int D, int n_threads) {
+    int nt = rg_i_threads(n_threads);
+    (void) nt;
+    const int64_t n_dst = g->n_dst;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
+#endif
+    for (int64_t d = 0; d < n_dst; d++) {
+        float *o1 = out + (size_t) d * (size_t) ld, *o2 = o1 + D;
+        int64_t lo = g->ptr[d], hi = g->ptr[d + 1];
+        float inv = hi > lo ? 1.0f / (float) (hi - lo) : 0.0f;
+        rg_i_rated_mean_row(o1, o2, X, g, lo, hi, mu, inv, D);
+    }
+}
+
+/* dX_s += the gradient of entry j (dst row d) of the pair. */
+static inline void rg_i_rated_mean_entry(float *dX_s, const float *dout, int ld,
+                                         const rg_mp_csr_t *g, float mu, int D, int64_t d,
+                                         int64_t j) {
+    const float *g1 = dout + (size_t) d * (size_t) ld, *g2 = g1 + D;
+    float inv = rg_i_inv_deg(g, d), c2 = (rg_i_weight(g, j) - mu) * inv;
+    int f = 0;
+    for (; f + RG_MP_BLOCK <= D; f += RG_MP_BLOCK) {
+        RG_I_V16(dX_s + f) += inv * RG_I_V16(g1 + f) + c2 * RG_I_V16(g2 + f);
+    }
+    for (; f < D; f++) {
+        dX_s[f] += inv * g1[f] + c2 * g2[f];
+    }
+}
+
+void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp_csr_t *g,
+                               const rg_mp_transpose_t *t, float mu, int D, int n_threads) {
+    int nt = rg_i_threads(n_threads);
+    (void) nt;
+    if (t) {
+        const int64_t n_src = t->n_src;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
+#endif
+        for (int64_t s = 0; s < n_src; s++) {
+            float *dX_s = dX + (size_t) s * (size_t) D;
+            for (int64_t k = t->ptr[s]; k < t->ptr[s + 1]; k++) {
+                if (k + 2 < t->ptr[s + 1]) {
+                    __builtin_prefetch(dout + (size_t) t->dst[k + 2] * (size_t) ld);
+                }
+                rg_i_rated_mean_entry(dX_s, dout, ld, g, mu, D, t->dst[k], t->pos[k]);
+            }
+        }
+        return;
+    }
+    /* owner-computes: thread `tid` owns source rows [lo, hi); per dst row and column block the
+     * two gradient blocks stay in registers while the row's owned entries are updated */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid = 0, nthr = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nthr = omp_get_num_threads();
+#endif
+        int64_t lo = g->n_src * tid / nthr, hi = g->n_src * (tid + 1) / nthr;
+        for (int64_t d = 0; d < g->n_dst; d++) {
+            const float *g1 = dout + (size_t) d * (size_t) ld, *g2 = g1 + D;
+            int64_t j0 = g->ptr[d], j1 = g->ptr[d + 1];
+            float inv = rg_i_inv_deg(g, d);
+            int f0 = 0;
+            for (; f0 + RG_MP_BLOCK <= D; f0 += RG_MP_BLOCK) {
+                rg_i_v16 b1 = inv * RG_I_V16(g1 + f0), b2 = inv * RG_I_V16(g2 + f0);
+                for (int64_t j = j0; j < j1; j++) {
+                    int64_t s = g->idx[j];
+                    if (s >= lo && s < hi) {
+                        RG_I_V16(dX + (size_t) s * (size_t) D + f0) +=
+                            b1 + (rg_i_weight(g, j) - mu) * b2;
+                    }
+                }
+            }
+            for (int64_t j = j0; j < j1 && f0 < D; j++) {
+                int64_t s = g->idx[j];
+                if (s >= lo && s < hi) {
+                    float *p = dX + (size_t) s * (size_t) D, c2 = (rg_i_weight(g, j) - mu) * inv;
+                    for (int f = f0; f < D; f++) {
+                        p[f] += inv * g1[f] + c2 * g2[f];
+                    }
+                }
+            }
+        }
+    }
+}

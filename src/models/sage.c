@@ -60,23 +60,21 @@ typedef struct {
     float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
 } sage_view_t;
 
-/* What one SAGE layer over n dst rows and nnz entries saves and uses as scratch. */
+/* What one SAGE layer over n dst rows saves and uses as scratch.  The layer input is built in
+ * place: c's first D columns are the self rows, the next 2D the rating-aware mean pair
+ * (rg_mp_rated_mean_forward writes them straight into c), so no concatenation is copied. */
 typedef struct {
-    float *a, *ar;   /* (n, D) the mean and the centred-rating channel */
-    float *scale;    /* (n) 1/deg of the mean */
-    float *wc;       /* (nnz) centred weights */
-    float *c;        /* (n, 3D) [self | a | ar] */
-    float *dpre;     /* (n, D) */
-    float *dc;       /* (n, 3D) */
-    float *da, *dar; /* (n, D) */
+    float *c;        /* (n, 3D) [self | mean | centred-rating mean] */
+    float *dpre;     /* (n, D), training only */
+    float *dc;       /* (n, 3D), training only */
 } sage_layer_ws_t;
 
-/* Floats of a layer workspace; with mem != NULL, points L's buffers into mem. */
-static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int64_t nnz, int D) {
+/* Floats of a layer workspace (with the backward buffers when `train`); with mem != NULL, points
+ * L's buffers into mem. */
+static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int D, int train) {
     size_t nD = (size_t) n * (size_t) D;
-    size_t sizes[] = {nD, nD, (size_t) n, (size_t) nnz, 3 * nD, nD, 3 * nD, nD, nD};
-    float **views[] = {&L->a, &L->ar, &L->scale, &L->wc, &L->c, &L->dpre, &L->dc, &L->da,
-                       &L->dar};
+    size_t sizes[] = {3 * nD, train ? nD : 0, train ? 3 * nD : 0};
+    float **views[] = {&L->c, &L->dpre, &L->dc};
     size_t off = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         if (mem != NULL) {
@@ -254,29 +252,27 @@ static void sage_layer_forward(float *out, sage_layer_ws_t *L, const float *src,
                                const rg_mp_csr_t *csr, const float *W, const float *b, float mu,
                                int D, int relu, int nt) {
     int64_t n = csr->n_dst;
-    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
-    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
-    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, n, csr->n_src};
-    rg_i_gnn_centred_weights(L->wc, csr->ptr, n, csr->w, csr->eid, mu);
-    rg_mp_aggregate_forward(L->a, L->scale, NULL, src, &cm, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_forward(L->ar, NULL, NULL, src, &cr, D, RG_AGG_WSUM, nt_agg);
-    rg_i_gnn_concat3_forward(L->c, src, L->a, L->ar, n, D);
-    rg_linear_forward(out, L->c, W, b, (int) n, 3 * D, D);
+    size_t d = (size_t) D;
+    for (int64_t i = 0; i < n; i++) {
+        memcpy(L->c + (size_t) i * 3 * d, src + (size_t) i * d, d * sizeof *src);
+    }
+    rg_mp_rated_mean_forward(L->c + D, 3 * D, src, csr, mu, D,
+                             rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
+    rg_linear_forward_mt(out, L->c, W, b, (int) n, 3 * D, D,
+                         rg_i_gnn_threads(nt, 3.0 * (double) n * D * D));
     if (relu) {
         rg_relu_forward(out, out, (size_t) n * (size_t) D);
     }
 }
 
 /* Backward of sage_layer_forward given dout (n_dst, D) (for relu layers the gradient AFTER the
- * relu); accumulates dsrc (n_src, D), dW, db. */
+ * relu); accumulates dsrc (n_src, D), dW, db.  The aggregation's backward is owner-computes
+ * (no transpose): building a block's transpose every batch cost more than the scatter saves. */
 static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *dout,
                                 const float *out, sage_layer_ws_t *L, const rg_mp_csr_t *csr,
-                                const float *W, int D, int relu, int nt) {
+                                const float *W, float mu, int D, int relu, int nt) {
     int64_t n = csr->n_dst;
-    size_t nD = (size_t) n * (size_t) D;
-    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
-    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
-    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, n, csr->n_src};
+    size_t nD = (size_t) n * (size_t) D, d = (size_t) D;
     const float *g = dout;
     if (relu) {
         /* forward was: out = relu(pre), in place */
@@ -286,14 +282,19 @@ static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *
     }
     /* forward was: pre = c W^T + b */
     rg_param_zero(L->dc, 3 * nD);
-    rg_linear_backward(L->dc, dW, db, g, L->c, W, (int) n, 3 * D, D);
-    /* forward was: c = [src[0:n] | a | ar] (prefix property: dst i is src row i) */
-    rg_param_zero(L->da, nD);
-    rg_param_zero(L->dar, nD);
-    rg_i_gnn_concat3_backward(dsrc, L->da, L->dar, L->dc, n, D);
-    /* forward was: a = mean, ar = centred-weight sum over csr of src */
-    rg_mp_aggregate_backward(dsrc, L->da, L->scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_backward(dsrc, L->dar, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
+    rg_linear_backward_mt(L->dc, dW, db, g, L->c, W, (int) n, 3 * D, D,
+                          rg_i_gnn_threads(nt, 6.0 * (double) n * D * D));
+    /* forward was: c = [src[0:n] | rated mean pair of src] (prefix property: dst i is src
+     * row i) */
+    for (int64_t i = 0; i < n; i++) {
+        float *ds = dsrc + (size_t) i * d;
+        const float *dci = L->dc + (size_t) i * 3 * d;
+        for (size_t f = 0; f < d; f++) {
+            ds[f] += dci[f];
+        }
+    }
+    rg_mp_rated_mean_backward(dsrc, L->dc + D, 3 * D, csr, NULL, mu, D,
+                              rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
 /* ---- state ---- */
@@ -371,8 +372,8 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     t->touch_u = rg_malloc((size_t) c2 * sizeof *t->touch_u);
     t->touch_m = rg_malloc((size_t) c2 * sizeof *t->touch_m);
     size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
-    size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, t->block.cap_edges[2], D);
-    size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, t->block.cap_edges[1], D);
+    size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, D, 1);
+    size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, D, 1);
     size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
                       nb * d, (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
     size_t n_floats = n_l2 + n_l1;
@@ -401,8 +402,8 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
         w += sizes[i];
     }
     t->mask1 = (uint8_t *) mask_mem;
-    w += sage_layer_carve(&t->L2, w, c1, t->block.cap_edges[2], D);
-    sage_layer_carve(&t->L1, w, c0, t->block.cap_edges[1], D);
+    w += sage_layer_carve(&t->L2, w, c1, D, 1);
+    sage_layer_carve(&t->L1, w, c0, D, 1);
     int64_t cap = c2 > B ? c2 : B;
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, cap, cap);
 }
@@ -549,7 +550,8 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
     rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
     rg_param_zero(t->dH1, n1D);
-    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, D, 0, nt);
+    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, mu,
+                        D, 0, nt);
     const float *dH1 = t->dH1;
     if (drop > 0.0f) {
         /* forward was: H1 = dropout(relu(.)) in place; the relu backward below reads the
@@ -559,7 +561,8 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
         dH1 = t->dH1d;
     }
     rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
-    sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, D, 1, nt);
+    sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, mu, D,
+                        1, nt);
     /* forward was: x = emb[nodes] + feature sum */
     rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
     rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};
@@ -587,10 +590,7 @@ rg_error_t rg_i_sage_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     RG_CHECK(sage_check_epoch_graph(m, g));
     sage_t *t = m->impl;
     sage_epoch_prepare(t, m, epoch);
-    rg_param_zero(t->opt.grads, m->n_params);
-    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
-        t->opt.n_touched[i] = 0;
-    }
+    rg_i_gnn_opt_reset(&t->opt, m->n_params);
     int64_t nb = t->n_edges < t->B ? t->n_edges : t->B;
     *loss = 0.0;
     if (nb > 0) {
@@ -649,7 +649,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     /* the full neighbourhood CSR over global ids (ratings in gw) and, in one block, the outputs
      * X H1 H2 (N,D), user_x_mean (D) and the scratch fx (N,D), gw (2E), one layer workspace */
     sage_layer_ws_t L;
-    size_t n_layer = sage_layer_carve(&L, NULL, N, 2 * E, D);
+    size_t n_layer = sage_layer_carve(&L, NULL, N, D, 0);
     size_t n_floats = 4 * ND + (size_t) D + 2 * (size_t) E + n_layer + 1;
     free(t->gptr);
     free(t->gidx);
@@ -666,7 +666,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     t->H2 = t->H1 + ND;
     t->user_x_mean = t->H2 + ND;
     float *fx = t->user_x_mean + D, *gw = fx + ND;
-    sage_layer_carve(&L, gw + 2 * E, N, 2 * E, D);
+    sage_layer_carve(&L, gw + 2 * E, N, D, 0);
     int64_t k = 0;
     t->gptr[0] = 0;
     for (int64_t u = 0; u < U; u++) {
@@ -763,17 +763,14 @@ static rg_error_t sage_score(const rg_model_t *m, const rg_graph_t *g, int32_t u
 }
 
 /* One layer for a single dst row whose self row `self` (D) is not part of the neighbour table
- * src: out (D) = W [self | mean | centred-rating mean over csr of src] + b (+ relu). */
-static void sage_fold_in_layer(float *out, sage_layer_ws_t *L, const float *self,
-                               const float *src, const rg_mp_csr_t *csr, const float *W,
-                               const float *b, float mu, int D, int relu) {
-    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, 1, csr->n_src};
-    rg_mp_csr_t cr = {csr->ptr, csr->idx, L->wc, NULL, 1, csr->n_src};
-    rg_i_gnn_centred_weights(L->wc, csr->ptr, 1, csr->w, NULL, mu);
-    rg_mp_aggregate_forward(L->a, L->scale, NULL, src, &cm, D, RG_AGG_MEAN, 1);
-    rg_mp_aggregate_forward(L->ar, NULL, NULL, src, &cr, D, RG_AGG_WSUM, 1);
-    rg_i_gnn_concat3_forward(L->c, self, L->a, L->ar, 1, D);
-    rg_linear_forward(out, L->c, W, b, 1, 3 * D, D);
+ * src: out (D) = W [self | mean | centred-rating mean over csr of src] + b (+ relu); c (3D) is
+ * scratch. */
+static void sage_fold_in_layer(float *out, float *c, const float *self, const float *src,
+                               const rg_mp_csr_t *csr, const float *W, const float *b, float mu,
+                               int D, int relu) {
+    memcpy(c, self, (size_t) D * sizeof *c);
+    rg_mp_rated_mean_forward(c + D, 3 * D, src, csr, mu, D, 1);
+    rg_linear_forward(out, c, W, b, 1, 3 * D, D);
     if (relu) {
         rg_relu_forward(out, out, (size_t) D);
     }
@@ -798,9 +795,8 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     int D = t->D;
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
-    /* one dst row: x (D), h1 (D), h2 (D) and a layer workspace for n entries */
-    sage_layer_ws_t L;
-    size_t n_floats = 3 * (size_t) D + sage_layer_carve(&L, NULL, 1, n, D) + 1;
+    /* one dst row: x (D), h1 (D), h2 (D) and the layer input c (3D) */
+    size_t n_floats = 6 * (size_t) D;
     float *mem = rg_malloc(n_floats * sizeof *mem);
     int32_t *nb = rg_malloc((size_t) (n + 1) * sizeof *nb);
     if (mem == NULL || nb == NULL) {
@@ -811,15 +807,14 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     for (int64_t i = 0; i < n; i++) {
         nb[i] = (int32_t) (m->n_users + movies[i]);
     }
-    float *x = mem, *h1 = mem + D, *h2 = mem + 2 * D;
-    sage_layer_carve(&L, mem + 3 * D, 1, n, D);
+    float *x = mem, *h1 = mem + D, *h2 = mem + 2 * D, *c = mem + 3 * D;
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, nb, ratings, NULL, 1, t->N};
     float mu = (float) m->global_mean;
     /* the new node's own row is not in X / H1, so its layers take the self row apart */
     memcpy(x, t->user_x_mean, (size_t) D * sizeof *x);
-    sage_fold_in_layer(h1, &L, x, t->X, &csr, p.w1, p.b1, mu, D, 1);
-    sage_fold_in_layer(h2, &L, h1, t->H1, &csr, p.w2, p.b2, mu, D, 0);
+    sage_fold_in_layer(h1, c, x, t->X, &csr, p.w1, p.b1, mu, D, 1);
+    sage_fold_in_layer(h2, c, h1, t->H1, &csr, p.w2, p.b2, mu, D, 0);
     sage_score_row(m, h2, 0.0f, out);
     free(mem);
     free(nb);

@@ -7,7 +7,11 @@
  *     unrated movie;
  *   - a sampled block (local ids, duplicate sources in a row, an empty row).
  * D = 5.  MAX: source features are spaced >= 0.05 apart so a +-1e-2 step never changes the
- * argmax (ggml's kink rule).  Tolerances: rgt_gc_opts_default. */
+ * argmax (ggml's kink rule).  Tolerances: rgt_gc_opts_default.
+ * The fused rating-aware mean pair (rg_mp_rated_mean_*) is checked on the same CSRs at widths
+ * 5, 16 and 37 (the scalar tail, one register block, two blocks and a tail), with strided
+ * output rows: its forward against the two-pass composition MEAN + WSUM(centred weights), its
+ * backward by finite differences in every mode. */
 #include <stdio.h>
 #include <string.h>
 
@@ -125,6 +129,85 @@ static void check_csr(const rg_mp_csr_t *g, const rg_mp_transpose_t *tview, cons
     rg_mp_transpose_free(&tb);
 }
 
+/* ---- the rating-aware mean pair ---- */
+
+enum { PD = 37, PLD = 2 * PD + 3 };
+
+typedef struct {
+    const rg_mp_csr_t *g;
+    int D;
+    float mu;
+    float X[U * PD];
+    float out[U * PLD], c[U * PLD];
+} pair_ctx_t;
+
+static double pair_loss(void *p) {
+    pair_ctx_t *t = p;
+    rg_mp_rated_mean_forward(t->out, PLD, t->X, t->g, t->mu, t->D, 1);
+    double s = 0.0;
+    for (int64_t d = 0; d < t->g->n_dst; d++) {
+        s += rgt_gc_dot(t->out + d * PLD, t->c + d * PLD, 2 * (size_t) t->D);
+    }
+    return s;
+}
+
+/* Forward against MEAN and WSUM with wc = (r - mu) / deg; backward by finite differences. */
+static void check_pair(const rg_mp_csr_t *g, const rg_mp_transpose_t *tview, const char *tag,
+                       uint64_t seed) {
+    static const int widths[] = {5, 16, PD};
+    rg_mp_transpose_t tb;
+    rgt_gc_opts_t o;
+    rg_rng_t r;
+    char name[80];
+    RGT_OK(rg_mp_transpose_init(&tb, g));
+    rgt_gc_opts_default(&o);
+    int64_t nnz = g->ptr[g->n_dst];
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        pair_ctx_t t;
+        memset(&t, 0, sizeof t);
+        t.g = g;
+        t.D = widths[wi];
+        t.mu = 3.25f;
+        rg_rng_init(&r, seed + wi);
+        for (int64_t i = 0; i < g->n_src * t.D; i++) {
+            t.X[i] = 2.0f * rg_rng_uniformf(&r) - 1.0f;
+        }
+        rgt_gc_coeffs(t.c, (size_t) g->n_dst * PLD, seed + 50 + wi);
+        pair_loss(&t);
+        /* the two-pass reference */
+        float mean[U * PD], ar[U * PD], scale[U], wc[MAXE];
+        for (int64_t d = 0; d < g->n_dst; d++) {
+            int64_t n = g->ptr[d + 1] - g->ptr[d];
+            for (int64_t j = g->ptr[d]; j < g->ptr[d + 1]; j++) {
+                wc[j] = (g->w[g->eid ? g->eid[j] : j] - t.mu) / (float) n;
+            }
+        }
+        assert_true(nnz <= MAXE);
+        rg_mp_csr_t gw = {g->ptr, g->idx, wc, NULL, g->n_dst, g->n_src};
+        rg_mp_aggregate_forward(mean, scale, NULL, t.X, g, t.D, RG_AGG_MEAN, 1);
+        rg_mp_aggregate_forward(ar, NULL, NULL, t.X, &gw, t.D, RG_AGG_WSUM, 1);
+        for (int64_t d = 0; d < g->n_dst; d++) {
+            for (int f = 0; f < t.D; f++) {
+                assert_float_equal(t.out[d * PLD + f], mean[d * t.D + f], 1e-5);
+                assert_float_equal(t.out[d * PLD + t.D + f], ar[d * t.D + f], 1e-5);
+            }
+        }
+        size_t nX = (size_t) g->n_src * (size_t) t.D;
+        for (int mode = 0; mode < 4; mode++) {
+            float dX[U * PD] = {0};
+            const rg_mp_transpose_t *tr = mode == 0 ? &tb : mode == 1 ? tview : NULL;
+            if (mode == 1 && !tview) {
+                continue;
+            }
+            rg_mp_rated_mean_backward(dX, t.c, PLD, g, tr, t.mu, t.D, mode == 3 ? 2 : 1);
+            static const char *modes[] = {"transpose", "view", "owner/1t", "owner/2t"};
+            snprintf(name, sizeof name, "%s pair D=%d %s", tag, t.D, modes[mode]);
+            RGT_GRADCHECK(name, t.X, dX, nX, pair_loss, &t, &o);
+        }
+    }
+    rg_mp_transpose_free(&tb);
+}
+
 static void test_mp_users_from_movies(void **state) {
     (void) state;
     toy_graph_t G;
@@ -133,6 +216,7 @@ static void test_mp_users_from_movies(void **state) {
     /* the store's movie-major direction IS the transpose of the user-major CSR */
     rg_mp_transpose_t view = {G.movie_ptr, G.movie_adj, G.movie_eid, M, G.nnz, 0};
     check_csr(&g, &view, "users<-movies", 210);
+    check_pair(&g, &view, "users<-movies", 310);
 }
 
 static void test_mp_movies_from_users(void **state) {
@@ -141,6 +225,7 @@ static void test_mp_movies_from_users(void **state) {
     toy_graph(&G, 202);
     rg_mp_csr_t g = {G.movie_ptr, G.movie_adj, G.rating, G.movie_eid, M, U};
     check_csr(&g, NULL, "movies<-users", 220);
+    check_pair(&g, NULL, "movies<-users", 320);
 }
 
 static void test_mp_sampled_block(void **state) {
@@ -151,6 +236,7 @@ static void test_mp_sampled_block(void **state) {
     static const float w[] = {4.0f, 2.5f, 4.0f, 1.0f, 3.5f, 5.0f, 1.0f, 2.0f, 4.5f, 3.0f, 0.5f};
     rg_mp_csr_t g = {ptr, idx, w, NULL, 5, 6};
     check_csr(&g, NULL, "block", 230);
+    check_pair(&g, NULL, "block", 330);
 }
 
 int main(void) {
