@@ -141,32 +141,6 @@ void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, cons
     }
 }
 
-void rg_i_gnn_concat3_forward(float *out, const float *a, const float *b, const float *c,
-                              int64_t n, int D) {
-    size_t d = (size_t) D;
-    for (int64_t i = 0; i < n; i++) {
-        float *o = out + (size_t) i * 3 * d;
-        memcpy(o, a + (size_t) i * d, d * sizeof *o);
-        memcpy(o + d, b + (size_t) i * d, d * sizeof *o);
-        memcpy(o + 2 * d, c + (size_t) i * d, d * sizeof *o);
-    }
-}
-
-void rg_i_gnn_concat3_backward(float *da, float *db, float *dc, const float *dout, int64_t n,
-                               int D) {
-    size_t d = (size_t) D;
-    for (int64_t i = 0; i < n; i++) {
-        const float *g = dout + (size_t) i * 3 * d;
-        float *a = da + (size_t) i * d, *b = db + (size_t) i * d, *c = dc + (size_t) i * d;
-        /* forward was: out = [a | b | c] */
-        for (size_t k = 0; k < d; k++) {
-            a[k] += g[k];
-            b[k] += g[d + k];
-            c[k] += g[2 * d + k];
-        }
-    }
-}
-
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,
                            int64_t n) {

@@ -84,13 +84,6 @@ float rg_i_gnn_lr(const rg_model_t *m, int epoch);
 void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, const float *r,
                               const int64_t *eid, float mu);
 
-/* out (n, 3D) = [a | b | c], each (n, D). */
-void rg_i_gnn_concat3_forward(float *out, const float *a, const float *b, const float *c,
-                              int64_t n, int D);
-/* da += dout[:, 0:D], db += dout[:, D:2D], dc += dout[:, 2D:3D]. */
-void rg_i_gnn_concat3_backward(float *da, float *db, float *dc, const float *dout, int64_t n,
-                               int D);
-
 /* pred (n) = mu + bu[users[i]] + bm[movies[i]] + s[i]  (s may be NULL = 0).  O(n). */
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,
