@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# gnn_speed.sh: issue 6's speed protocol for the graph neural models: one training epoch on
+# ML-100K u1.base, reelgraph against its PyTorch peer (bench/peers/) in the SAME configuration,
+# run one after the other on the same machine with the same thread count.
+#   sage: full neighbourhoods (--fanout 0,0), 64 dimensions, batches of 2048 ratings (the
+#         issue's reference: "PyTorch full-neighbourhood GraphSAGE, 64-d, 2 threads");
+#   ggnn: T = 3 GRU rounds, 32 dimensions, message cap 64, batches of 512 ratings, user side
+#         only (--fanout 64,0): the peer implements the GRU-GNN without a movie side.
+# Each run trains --epochs epochs (default 5, no early stopping) with the 5% validation carve
+# (both sides validate after every epoch, inside the epoch's time).  The table gives the median
+# and the minimum epoch wall time of each side and the ratio of the medians; the target is
+# >= 10x.  CPU seconds of the whole process (start-up, import of the text files by the peer,
+# test evaluation included) are printed beside them.  Wall times depend on the machine's load:
+# the script prints the load average; run it on a quiet machine.
+#
+# usage: bench/gnn_speed.sh [--bin REELGRAPH] [--threads N] [--epochs E] [--out FILE] [MODEL...]
+# Data: $RG_DATA_DIR (default /work/shared/data).  Needs /usr/bin/python3 with torch.
+set -euo pipefail
+BIN=build/reelgraph
+THREADS=2
+EPOCHS=5
+OUT=
+MODELS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --bin) BIN=$2; shift 2 ;;
+        --threads) THREADS=$2; shift 2 ;;
+        --epochs) EPOCHS=$2; shift 2 ;;
+        --out) OUT=$2; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) MODELS+=("$1"); shift ;;
+    esac
+done
+[ ${#MODELS[@]} -gt 0 ] || MODELS=(sage ggnn)
+DATA=${RG_DATA_DIR:-/work/shared/data}/ml-100k
+PY=${RG_PYTHON:-/usr/bin/python3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=passive
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+"$BIN" import "$DATA" -o "$TMP/ml100k.rg" >/dev/null 2>&1
+
+config() { # model -> the shared flags
+    case "$1" in
+        sage) echo "--dim 64 --fanout 0,0 --batch 2048 --lr 0.003 --reg 0.001 --dropout 0" ;;
+        ggnn) echo "--dim 32 --steps 3 --fanout 64,0 --batch 512 --lr 0.003 --reg 0.001 --dropout 0.2" ;;
+        *) echo "gnn_speed.sh: no speed configuration for $1" >&2; exit 1 ;;
+    esac
+}
+
+timed() { # json-out cpu-out cmd...: runs cmd, stdout to json-out, user+sys seconds to cpu-out
+    local json=$1 cpu=$2
+    shift 2
+    /usr/bin/time -f "%U %S" -o "$cpu.raw" "$@" >"$json" 2>/dev/null
+    awk '{printf "%.2f\n", $1 + $2}' "$cpu.raw" >"$cpu"
+}
+
+{
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores, $THREADS threads each," \
+     "$EPOCHS epochs, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "| model | configuration | reelgraph s/epoch (median, min) | PyTorch s/epoch (median, min)" \
+     "| ratio of medians | reelgraph CPU s | PyTorch CPU s | RMSE reelgraph / PyTorch |"
+echo "|---|---|---|---|---|---|---|---|"
+for m in "${MODELS[@]}"; do
+    read -r -a flags <<<"$(config "$m")"
+    timed "$TMP/ours.json" "$TMP/ours.cpu" "$BIN" train "$TMP/ml100k.rg" --model "$m" \
+        -o "$TMP/m.rgm" --test-file "$DATA/u1.test" --epochs "$EPOCHS" --patience 0 \
+        --val-fraction 0.05 --threads "$THREADS" --json --quiet "${flags[@]}"
+    timed "$TMP/peer.json" "$TMP/peer.cpu" "$PY" "$ROOT/bench/peers/$m.py" --data "$DATA" \
+        --train "$DATA/u1.base" --test "$DATA/u1.test" --epochs "$EPOCHS" --val-fraction 0.05 \
+        --threads "$THREADS" "${flags[@]}"
+    "$PY" - "$m" "${flags[*]}" "$TMP/ours.json" "$TMP/peer.json" "$TMP/ours.cpu" \
+        "$TMP/peer.cpu" <<'PYEOF'
+import json, statistics, sys
+m, flags, ours, peer = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
+cpu = [open(f).read().strip() for f in sys.argv[5:7]]
+so = [h["seconds"] for h in ours["history"]]
+sp = [h["seconds"] for h in peer["history"]]
+mo, mp = statistics.median(so), statistics.median(sp)
+print(f"| {m} | `{flags}` | {mo:.3f}, {min(so):.3f} | {mp:.3f}, {min(sp):.3f} | "
+      f"{mp / mo:.1f}x | {cpu[0]} | {cpu[1]} | {ours['rmse']:.4f} / {peer['rmse']:.4f} |")
+PYEOF
+done
+} | if [ -n "$OUT" ]; then tee "$OUT"; else cat; fi
