@@ -170,14 +170,7 @@ int cmd_eval(int argc, char **argv) {
         code = cli_fail(CMD, rc);
         goto done;
     }
-    is_test = malloc(full.n_ratings > 0 ? (size_t) full.n_ratings : 1);
-    if (!is_test) {
-        fprintf(stderr, "reelgraph %s: out of memory\n", CMD);
-        code = RG_EXIT_INTERNAL;
-        goto done;
-    }
-    if ((rc = rg_model_prepare(&m, &full, &train, is_test)) != RG_SUCCESS) {
-        code = cli_fail(CMD, rc);
+    if ((code = tc_model_split(CMD, &m, &full, &train, &is_test)) != RG_EXIT_OK) {
         goto done;
     }
     if (next_item) {

@@ -99,16 +99,14 @@ int cmd_recommend(int argc, char **argv) {
         code = cli_fail(CMD, rc);
         goto done;
     }
-    is_test = malloc(full.n_ratings > 0 ? (size_t) full.n_ratings : 1);
     movies = malloc((size_t) n * sizeof *movies);
     scores = malloc((size_t) n * sizeof *scores);
-    if (!is_test || !movies || !scores) {
+    if (!movies || !scores) {
         fprintf(stderr, "reelgraph %s: out of memory\n", CMD);
         code = RG_EXIT_INTERNAL;
         goto done;
     }
-    if ((rc = rg_model_prepare(&m, &full, &train, is_test)) != RG_SUCCESS) {
-        code = cli_fail(CMD, rc);
+    if ((code = tc_model_split(CMD, &m, &full, &train, &is_test)) != RG_EXIT_OK) {
         goto done;
     }
 

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "query_common.h"
+#include "train_common.h"
 
 static void similar_help(void) {
     printf("usage: reelgraph similar GRAPH|MODEL (--user ID | --movie ID) [options]\n\n"
@@ -207,13 +208,7 @@ static int similar_model(const char *path, const qc_node_opt_t *node, const simi
         goto done;
     }
     /* no embeddings: co-ratings on the training graph */
-    is_test = malloc((size_t) (full.n_ratings > 0 ? full.n_ratings : 1));
-    if (!is_test) {
-        code = RG_EXIT_INTERNAL;
-        goto done;
-    }
-    if ((rc = rg_model_prepare(&m, &full, &train, is_test)) != RG_SUCCESS) {
-        code = cli_fail("similar", rc);
+    if ((code = tc_model_split("similar", &m, &full, &train, &is_test)) != RG_EXIT_OK) {
         goto done;
     }
     code = similar_graph(&train, src, "training graph", o);

@@ -174,6 +174,17 @@ rg_error_t tc_train_graph(const rg_graph_t *full, const uint8_t *is_test, rg_gra
     return rc;
 }
 
+int tc_model_split(const char *cmd, rg_model_t *m, const rg_graph_t *full, rg_graph_t *train,
+                   uint8_t **is_test) {
+    *is_test = malloc(full->n_ratings > 0 ? (size_t) full->n_ratings : 1);
+    if (!*is_test) {
+        fprintf(stderr, "reelgraph %s: out of memory\n", cmd);
+        return RG_EXIT_INTERNAL;
+    }
+    rg_error_t rc = rg_model_prepare(m, full, train, *is_test);
+    return rc == RG_SUCCESS ? RG_EXIT_OK : cli_fail(cmd, rc);
+}
+
 static void tc_num_or_null(json_t *j, const char *key, int ok, double v) {
     json_key(j, key);
     if (ok) {

@@ -31,6 +31,11 @@ int tc_plot_ext_ok(const char *path);
 
 /* train = full without the test ratings. */
 rg_error_t tc_train_graph(const rg_graph_t *full, const uint8_t *is_test, rg_graph_t *train);
+/* For a loaded model m and the full graph: allocates *is_test (caller frees) and replays the
+ * model's split into it and *train (rg_model_prepare: fingerprint check, attach).  Returns
+ * RG_EXIT_OK, or the exit code after printing the error as `reelgraph CMD: ...`. */
+int tc_model_split(const char *cmd, rg_model_t *m, const rg_graph_t *full, rg_graph_t *train,
+                   uint8_t **is_test);
 
 /* Keys rmse, mae, mse (null for rankers or without test ratings), n_test, k, precision_at_k,
  * recall_at_k, ndcg_at_k, hit_rate_at_k, map_at_k, coverage, users_ranked. */
