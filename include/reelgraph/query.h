@@ -80,6 +80,7 @@ typedef enum {
 typedef struct {
     rg_sample_weight_t weight;
     double half_life;      /* RECENCY: seconds; default 30 days */
+    int n_threads;         /* rg_block_sample: 0 = OpenMP default (default 1) */
 } rg_sample_opts_t;
 
 void rg_sample_opts_default(rg_sample_opts_t *o);
@@ -119,9 +120,10 @@ typedef struct {
     int32_t *local;                     /* (U + M) global id -> position in the layer, or -1 */
     int32_t *n_excluded;                /* (U + M) excluded edges touching each node */
     uint8_t *excluded;                  /* (E) 1 for an edge excluded from this batch */
-    int64_t *cand;                      /* candidate / heap scratch */
+    int64_t *cand;                      /* candidate / heap scratch, cap_cand per thread */
     double *key;
     int64_t cap_cand;
+    int n_scratch;                      /* threads the scratch is sized for */
     int64_t n_total;                    /* U + M of the graph the block was sized for */
     int64_t n_edges_graph;
     void *mem;
@@ -136,8 +138,10 @@ rg_error_t rg_block_init(rg_block_t *b, const rg_graph_t *g, int64_t max_targets
 void rg_block_free(rg_block_t *b);
 
 /* Samples the block of one batch: targets[0..n_targets-1] are global node ids (duplicates
- * allowed).  The random stream is rg_rng_mix(seed, batch_index), so the result depends only on
- * (seed, batch_index, targets, options), never on threads.  Edges listed in exclude_eids (may be
+ * allowed).  Each dst node of each layer draws from its own stream, rg_rng_mix of (seed,
+ * batch_index), the layer and the node's position, so the result depends only on (seed,
+ * batch_index, targets, options), never on threads: a layer's nodes are sampled in parallel
+ * (o->n_threads, at most the threads the block was sized for), then numbered serially.  Edges listed in exclude_eids (may be
  * NULL; e.g. the batch's own training edges, to keep their ratings out of the messages) are
  * never sampled.  Errors: RG_EINVAL (n_targets > max_targets, an id out of range, an edge id
  * out of range, a graph other than the one the block was sized for).  Time: O(sum over dst nodes

@@ -11,17 +11,24 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "graph/graph_store.h"
 #include "reelgraph/query.h"
 #include "reelgraph/rng.h"
 
 #define RG_SAMPLE_DEFAULT_HALF_LIFE (30.0 * 24.0 * 3600.0)
+/* A block layer is sampled in parallel from this many entries on (below, a region's start-up
+ * costs more than the sampling). */
+#define RG_BLOCK_PAR_MIN_EDGES 16384
 
 void rg_sample_opts_default(rg_sample_opts_t *o) {
     memset(o, 0, sizeof *o);
     o->weight = RG_SAMPLE_UNIFORM;
     o->half_life = RG_SAMPLE_DEFAULT_HALF_LIFE;
+    o->n_threads = 1;
 }
 
 rg_error_t rg_sample_weight_parse(const char *name, rg_sample_weight_t *out) {
@@ -222,8 +229,8 @@ static void block_layout(rg_block_t *b, block_layout_t *l) {
     b->local = layout_take(l, (size_t) b->n_total * sizeof(int32_t));
     b->n_excluded = layout_take(l, (size_t) b->n_total * sizeof(int32_t));
     b->excluded = layout_take(l, (size_t) b->n_edges_graph);
-    b->cand = layout_take(l, (size_t) b->cap_cand * sizeof(int64_t));
-    b->key = layout_take(l, (size_t) b->cap_cand * sizeof(double));
+    b->cand = layout_take(l, (size_t) (b->cap_cand * b->n_scratch) * sizeof(int64_t));
+    b->key = layout_take(l, (size_t) (b->cap_cand * b->n_scratch) * sizeof(double));
 }
 
 static int64_t graph_max_degree(const rg_graph_t *g) {
@@ -259,6 +266,11 @@ rg_error_t rg_block_init(rg_block_t *b, const rg_graph_t *g, int64_t max_targets
     b->n_edges_graph = g->n_ratings;
     b->cap_nodes[0] = max_targets < n_total ? max_targets : n_total;
     b->cap_cand = 1;
+#ifdef _OPENMP
+    b->n_scratch = omp_get_max_threads();
+#else
+    b->n_scratch = 1;
+#endif
     for (int l = 1; l <= n_layers; l++) {
         int32_t f = fanouts[l - 1];
         int64_t per = f > 0 && f < d_max ? f : d_max;
@@ -340,8 +352,6 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
     if (o->weight == RG_SAMPLE_RECENCY && !(o->half_life > 0.0)) {
         RG_ERROR(RG_EINVAL, "rg_block_sample: recency half-life %g must be > 0", o->half_life);
     }
-    rg_rng_t r;
-    rg_rng_init(&r, rg_rng_mix(seed, batch_index));
     block_mark_excluded(b, g, exclude_eids, n_exclude, 1);
     const int has_excl = n_exclude > 0;
 
@@ -356,34 +366,68 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
     }
     b->n_targets = n_targets;
     b->n_nodes[0] = n0;
+    int nt = o->n_threads > 0 ? o->n_threads : b->n_scratch;
+    nt = nt < b->n_scratch ? nt : b->n_scratch;
     for (int l = 1; l <= b->n_layers; l++) {
-        int64_t n_dst = b->n_nodes[l - 1], n = n_dst, ne = 0;
-        int32_t *nodes = b->nodes[l];
+        int64_t n_dst = b->n_nodes[l - 1], n = n_dst;
+        int32_t *nodes = b->nodes[l], F = b->fanout[l];
         memcpy(nodes, b->nodes[l - 1], (size_t) n_dst * sizeof *nodes);
         int64_t *ptr = b->ptr[l];
         int32_t *idx = b->idx[l];
         int64_t *eid = b->eid[l];
         float *w = b->w[l];
+        /* every node's count is known up front (all eligible neighbours, or F of them), so the
+         * entries are laid out first and the nodes sampled independently into their slots */
         ptr[0] = 0;
         for (int64_t i = 0; i < n_dst; i++) {
             int32_t x = nodes[i];
-            int64_t c = sample_node(g, x, b->fanout[l], o, &r, b->excluded,
-                                    has_excl ? b->n_excluded[x] : 0, b->cand, b->key, idx + ne,
-                                    eid + ne);
-            for (int64_t j = ne; j < ne + c; j++) {
-                int32_t y = idx[j];
-                if (b->local[y] < 0) {
-                    b->local[y] = (int32_t) n;
-                    nodes[n++] = y;
+            int64_t d = x < g->n_users ? g->user_ptr[x + 1] - g->user_ptr[x]
+                                       : g->movie_ptr[x - g->n_users + 1] -
+                                             g->movie_ptr[x - g->n_users];
+            int64_t d_eff = d - (has_excl ? b->n_excluded[x] : 0);
+            ptr[i + 1] = ptr[i] + (F <= 0 || d_eff <= F ? d_eff : F);
+        }
+        uint64_t layer_seed = rg_rng_mix(rg_rng_mix(seed, batch_index), (uint64_t) l);
+        int nt_l = ptr[n_dst] >= RG_BLOCK_PAR_MIN_EDGES ? nt : 1;
+        (void) nt_l;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt_l)
+#endif
+        {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            int64_t *cand = b->cand + (size_t) tid * (size_t) b->cap_cand;
+            double *key = b->key + (size_t) tid * (size_t) b->cap_cand;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+            for (int64_t i = 0; i < n_dst; i++) {
+                int32_t x = nodes[i];
+                rg_rng_t r;
+                rg_rng_init(&r, rg_rng_mix(layer_seed, (uint64_t) i));
+                int64_t lo = ptr[i];
+                int64_t c = sample_node(g, x, F, o, &r, b->excluded,
+                                        has_excl ? b->n_excluded[x] : 0, cand, key, idx + lo,
+                                        eid + lo);
+                (void) c; /* == ptr[i+1] - lo by construction */
+                for (int64_t j = lo; j < ptr[i + 1]; j++) {
+                    w[j] = g->rating[eid[j]];
                 }
-                idx[j] = b->local[y];
-                w[j] = g->rating[eid[j]];
             }
-            ne += c;
-            ptr[i + 1] = ne;
+        }
+        /* number the new source nodes in entry order (serial: first appearance wins) */
+        for (int64_t j = 0; j < ptr[n_dst]; j++) {
+            int32_t y = idx[j];
+            if (b->local[y] < 0) {
+                b->local[y] = (int32_t) n;
+                nodes[n++] = y;
+            }
+            idx[j] = b->local[y];
         }
         b->n_nodes[l] = n;
-        b->n_edges[l] = ne;
+        b->n_edges[l] = ptr[n_dst];
     }
     /* reset the scratch for the next batch: nodes[L] holds every node touched */
     const int32_t *all = b->nodes[b->n_layers];

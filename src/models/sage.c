@@ -504,7 +504,10 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
         t->targets[2 * k + 1] = (int32_t) (U + g->user_adj[e]);
     }
     rg_block_t *b = &t->block;
-    RG_CHECK(rg_block_sample(b, g, t->targets, 2 * nb, eids, nb, NULL,
+    rg_sample_opts_t so;
+    rg_sample_opts_default(&so);
+    so.n_threads = nt;
+    RG_CHECK(rg_block_sample(b, g, t->targets, 2 * nb, eids, nb, &so,
                              rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch), (uint64_t) batch_index));
     for (int64_t k = 0; k < nb; k++) {
         t->pos_u[k] = b->target_pos[2 * k];

@@ -272,6 +272,39 @@ static void test_sample_blocks_independent_of_threads(void **state) {
     rg_graph_free(&g);
 }
 
+/* One block's layers sampled with 1 and with 2 threads inside rg_block_sample (layers big
+ * enough for its parallel path: >= 16384 entries): the same block, bit for bit, and valid. */
+static void test_sample_block_threads_inside(void **state) {
+    (void) state;
+    rg_graph_t g;
+    enum { NU = 600, B = NU };
+    RGT_OK(rgt_graph_planted(&g, NU, 300, 40, 9));
+    const int32_t fanouts[] = {30, 20};
+    int32_t targets[B];
+    int64_t excl[B / 4];
+    for (int i = 0; i < B; i++) {
+        targets[i] = i;
+    }
+    for (int i = 0; i < B / 4; i++) {
+        excl[i] = g.user_ptr[4 * i]; /* a user's first rating, every fourth user */
+    }
+    uint64_t h[2];
+    for (int k = 0; k < 2; k++) {
+        rg_sample_opts_t o;
+        rg_sample_opts_default(&o);
+        o.n_threads = k + 1;
+        rg_block_t b;
+        RGT_OK(rg_block_init(&b, &g, B, fanouts, 2));
+        RGT_OK(rg_block_sample(&b, &g, targets, B, excl, B / 4, &o, 11, 2));
+        assert_true(b.n_edges[1] >= 16384);
+        check_block(&g, &b, targets, B, excl, B / 4);
+        h[k] = block_hash(&b);
+        rg_block_free(&b);
+    }
+    assert_true(h[0] == h[1]);
+    rg_graph_free(&g);
+}
+
 static void test_sample_block_bad_arguments(void **state) {
     (void) state;
     rg_graph_t g, g2;
@@ -344,6 +377,7 @@ int main(void) {
         cmocka_unit_test(test_sample_weighted_probabilities),
         cmocka_unit_test(test_sample_block_invariants_and_determinism),
         cmocka_unit_test(test_sample_blocks_independent_of_threads),
+        cmocka_unit_test(test_sample_block_threads_inside),
         cmocka_unit_test(test_sample_block_bad_arguments),
         cmocka_unit_test(test_sample_hops_structure),
     };
