@@ -39,6 +39,10 @@ typedef struct {
     size_t n_max;    /* check at most this many indices (seeded subset); 0 = all */
     uint64_t seed;   /* of the subset */
     int four_point;  /* 1: (-L(+2h) + 8 L(+h) - 8 L(-h) + L(-2h)) / 12h, for strong curvature */
+    int refine;      /* an index failing at step h is rechecked at h/2, h/4, ... up to this many
+                        halvings and passes if one agrees: for whole models, where a ReLU kink
+                        or strong curvature within the stencil spoils one step; a wrong gradient
+                        disagrees at every step (0 = off) */
     int verbose;     /* 1: print one line per check (name, worst error, index) */
 } rgt_gc_opts_t;
 
@@ -50,7 +54,7 @@ typedef struct {
     size_t n_checked;
 } rgt_gc_result_t;
 
-/* eps 1e-2, tol 1e-2, tiny 1e-3, n_max 0, seed 1, two-point, verbose 1. */
+/* eps 1e-2, tol 1e-2, tiny 1e-3, n_max 0, seed 1, two-point, refine 0, verbose 1. */
 void rgt_gc_opts_default(rgt_gc_opts_t *o);
 
 /* Checks grad (n, the analytic dL/dx) against finite differences of loss(ctx) in x (n floats,
