@@ -8,7 +8,8 @@
  * (mu + b_u + b_m + (h + p_u) . Q_m), trained together (multi-task).  The sequences, heads,
  * truncated BPTT and training loop are shared with `rnn` in seqdata.c (see seqdata.h); this file
  * binds the LSTM cell of nn.h.  Hyper-parameters as for rnn: dim 16, epochs 25 (all run), 5% validation,
- * lr 0.005, reg 0.05, dropout 0.5, alpha 0.1, batch 32, window 32, negatives 64.
+ * lr 0.01 (cosine-decayed to a tenth), reg 0.05, dropout 0.5, alpha 0.1, batch 32, window 32,
+ * negatives 64.
  */
 #include "models/seqdata.h"
 #include "reelgraph/nn.h"

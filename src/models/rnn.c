@@ -7,9 +7,10 @@
  * The sequences, both heads, truncated BPTT and the training loop are shared with `lstm` in
  * seqdata.c (see seqdata.h for the model and its training); this file binds the Elman cell of
  * nn.h.  Hyper-parameters (defaults): dim 16 (D = H), epochs 25 (all run: the trainer's patience
- * default 0; --patience N stops early) with a 5% validation carve, lr 0.005 (SGD of the rating layer; Adam 0.002 for the rest), reg 0.05, dropout 0.5 on
- * the state in the rating head, alpha 0.1 (next-movie loss weight), batch 32 users, window 32
- * steps, negatives 64.
+ * default 0; --patience N stops early) with a 5% validation carve, lr 0.01 (SGD of the rating
+ * layer; Adam 0.002 for the rest; both cosine-decayed to a tenth over the epochs), reg 0.05,
+ * dropout 0.5 on the state in the rating head, alpha 0.1 (next-movie loss weight), batch 32
+ * users, window 32 steps, negatives 64.
  */
 #include "models/seqdata.h"
 #include "reelgraph/nn.h"

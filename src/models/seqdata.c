@@ -144,6 +144,7 @@ cleanup:
  * so rare movies' and users' rows random-walk onto their few ratings (measured: validation RMSE
  * rising from the first epoch). */
 #define SEQ_ADAM_LR 0.002f
+#define SEQ_LR_FLOOR 0.1f
 /* Scale of the uniform initialisation of embeddings and head vectors. */
 #define SEQ_INIT_SCALE 0.1f
 /* Share of each user's ratings held out of his input sequence every epoch (redrawn each epoch)
@@ -897,7 +898,10 @@ rg_error_t rg_i_seqmodel_init(rg_model_t *m, const rg_graph_t *train, const rg_i
     rg_hparams_t *hp = &m->hp;
     rg_hp_default_i(&hp->dim, 16);
     rg_hp_default_i(&hp->epochs, 25);
-    rg_hp_default_f(&hp->lr, 0.005f);
+    /* 0.01 with the cosine decay (seq_lr_scale); ML-100K u1.base validation carve: rnn 0.9166,
+     * lstm 0.9087 against 0.9326 / 0.9174 at 0.005 (0.0075: 0.9205 / 0.9099; 0.015: rnn 0.9249
+     * at the last epoch) */
+    rg_hp_default_f(&hp->lr, 0.01f);
     rg_hp_default_f(&hp->reg, 0.05f);
     rg_hp_default_i(&hp->batch, 32);
     rg_hp_default_i(&hp->window, 32);
@@ -982,7 +986,19 @@ cleanup:
 
 /* One lazy-Adam step over the window's touched rows and the dense cell weights, then zeroes
  * exactly the gradient entries the window wrote. */
-static void seq_update(seq_impl_t *s) {
+/* Both learning rates (the rating layer's SGD and Adam's) follow one cosine from 1 at the first
+ * epoch to SEQ_LR_FLOOR at the last: with a constant rate the dropout-noisy steps kept the last
+ * epoch's parameters wandering (u1 test RMSE 0.9455 .. 0.9507 over seeds 1-4 and 42). */
+static float seq_lr_scale(const rg_model_t *m, int epoch) {
+    rg_lr_schedule_t sch;
+    rg_lr_schedule_init(&sch, 1.0f);
+    sch.kind = RG_LR_COSINE;
+    sch.lr_min = SEQ_LR_FLOOR;
+    sch.total_steps = m->hp.epochs > 1 ? m->hp.epochs - 1 : 1;
+    return rg_lr_at(&sch, epoch);
+}
+
+static void seq_update(seq_impl_t *s, float lr_scale) {
     seq_net_t *n = &s->net;
     seq_ws_t *w = &s->ws;
     const int64_t N = w->n_rows;
@@ -1002,7 +1018,8 @@ static void seq_update(seq_impl_t *s) {
     float *dense = s->grads + n->off[T_WX];
     size_t n_dense = n->off[T_Q] - n->off[T_WX];
     rg_grad_clip_norm(dense, n_dense, SEQ_CLIP_NORM);
-    rg_adam_step_sparse(&s->adam, n->v[0] - n->off[0], s->grads, SEQ_ADAM_LR, tables, 7);
+    rg_adam_step_sparse(&s->adam, n->v[0] - n->off[0], s->grads, SEQ_ADAM_LR * lr_scale, tables,
+                        7);
     memset(dense, 0, n_dense * sizeof(float));
     for (int i = 0; i < 3; i++) {
         rg_grad_zero_rows(s->grads + tables[i].offset, tables[i].D, tables[i].rows,
@@ -1036,6 +1053,7 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
 
     seq_loss_t tot = {0.0, 0.0, 0.0, 0, 0, 0};
     const size_t SP = (size_t) n->S * w->P;
+    float lr_scale = seq_lr_scale(m, epoch);
     for (int32_t bi = 0; bi < nbatch; bi++) {
         int64_t first = (int64_t) s->batch_order[bi] * w->B;
         int nb = (int) (nu - first < w->B ? nu - first : w->B);
@@ -1050,9 +1068,9 @@ rg_error_t rg_i_seqmodel_epoch(rg_model_t *m, const rg_graph_t *train, int epoch
             }
             float *g[SEQ_NT];
             seq_views(n, s->grads, g);
-            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, m->hp.lr, m->hp.dropout, m->hp.alpha,
-                       &r, (double) N, &tot);
-            seq_update(s);
+            seq_window(n, g, w, seq, &bt, t0, Tw, m->hp.reg, m->hp.lr * lr_scale, m->hp.dropout,
+                       m->hp.alpha, &r, (double) N, &tot);
+            seq_update(s, lr_scale);
             /* carry the state into the next window (the gradient is truncated here) */
             memcpy(w->state, w->state + (size_t) Tw * SP, SP * sizeof(float));
         }
