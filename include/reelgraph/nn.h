@@ -249,6 +249,7 @@ typedef struct {
     int64_t t;  /* steps taken (bias correction uses t after the increment) */
     float *m;   /* (n) first moments */
     float *v;   /* (n) second moments */
+    int n_threads; /* rg_adam_step_sparse's OpenMP threads, 0 = default; rg_adam_init sets 1 */
 } rg_adam_t;
 
 /* Zeroed moments, t = 0.  Errors: RG_EINVAL (n == 0, beta outside [0,1), eps <= 0),
@@ -275,7 +276,9 @@ typedef struct {
  * a per-row count: a rarely seen row then takes a step of about lr * g / |g|, the same size as a
  * frequent row's, which is what these embeddings want; per-row counts would need an int64 per
  * row of state and give the first update of an old row a huge 1/(1-b1^1) boost.
- * Tables must not overlap.  O(dense part + sum n_touched * D). */
+ * Tables must not overlap.  OpenMP over entries and rows with a->n_threads threads when the
+ * step updates enough entries; results do not depend on the thread count.
+ * O(dense part + sum n_touched * D). */
 void rg_adam_step_sparse(rg_adam_t *a, float *params, const float *grads, float lr,
                          const rg_sparse_rows_t *tables, int n_tables);
 void rg_adam_free(rg_adam_t *a);

@@ -41,6 +41,7 @@ rg_error_t rg_i_gnn_opt_init(rg_i_gnn_opt_t *o, const rg_model_t *m, float reg,
     }
     o->stamp = 1;
     RG_TRY(rg_adam_init(&o->adam, m->n_params, 0.9f, 0.999f, 1e-8f, reg, RG_ADAM_L2));
+    o->adam.n_threads = m->hp.n_threads;
 cleanup:
     if (rc != RG_SUCCESS) {
         rg_i_gnn_opt_free(o);

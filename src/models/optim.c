@@ -1,5 +1,8 @@
 /* optim.c: SGD with momentum, Adam / AdamW (dense and lazy row-sparse), learning-rate schedules
  * (see nn.h).  State is one allocation per role (vel; m; v).  Steps never allocate. */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,6 +94,7 @@ rg_error_t rg_adam_init(rg_adam_t *a, size_t n, float beta1, float beta2, float 
     a->eps = eps;
     a->weight_decay = weight_decay;
     a->decay = decay;
+    a->n_threads = 1;
 cleanup:
     if (rc != RG_SUCCESS) {
         rg_adam_free(a);
@@ -116,6 +120,9 @@ static rg_i_adam_k_t rg_i_adam_consts(const rg_adam_t *a, float lr) {
     k.bc2 = (float) (1.0 - pow((double) a->beta2, (double) a->t));
     return k;
 }
+
+/* rg_adam_step_sparse runs threads from this many updated entries on. */
+#define RG_ADAM_PAR_MIN 65536
 
 /* Dense update of entries [lo, hi).  One loop per decay mode with restrict pointers, so the
  * compiler vectorises both (sqrtf too: the build passes -fno-math-errno). */
@@ -149,34 +156,64 @@ void rg_adam_step(rg_adam_t *a, float *params, const float *grads, float lr) {
     rg_i_adam_range(&k, params, grads, a->m, a->v, 0, a->n);
 }
 
+/* The next dense gap [*lo, *hi) at or after cur between the tables (in offset order; n_tables is
+ * small: a selection scan per gap avoids sorting into a temporary); returns the offset after
+ * the table that ends it, or SIZE_MAX after the last gap. */
+static size_t rg_i_adam_gap(const rg_sparse_rows_t *tables, int n_tables, size_t n, size_t cur,
+                            size_t *lo, size_t *hi) {
+    int next = -1;
+    for (int t = 0; t < n_tables; t++) {
+        if (tables[t].offset >= cur && (next < 0 || tables[t].offset < tables[next].offset)) {
+            next = t;
+        }
+    }
+    *lo = cur;
+    *hi = next < 0 ? n : tables[next].offset;
+    return next < 0 ? SIZE_MAX
+                    : tables[next].offset + (size_t) tables[next].n_rows * (size_t) tables[next].D;
+}
+
 void rg_adam_step_sparse(rg_adam_t *a, float *params, const float *grads, float lr,
                          const rg_sparse_rows_t *tables, int n_tables) {
     a->t++;
     rg_i_adam_k_t k = rg_i_adam_consts(a, lr);
-    /* dense gaps between the tables, in offset order (n_tables is small: a selection scan per
-     * gap avoids sorting into a temporary) */
-    size_t cur = 0;
-    for (;;) {
-        int next = -1;
-        for (int t = 0; t < n_tables; t++) {
-            if (tables[t].offset >= cur &&
-                (next < 0 || tables[t].offset < tables[next].offset)) {
-                next = t;
-            }
-        }
-        size_t lo = cur, hi = next < 0 ? a->n : tables[next].offset;
-        rg_i_adam_range(&k, params, grads, a->m, a->v, lo, hi);
-        if (next < 0) {
-            break;
-        }
-        cur = tables[next].offset + (size_t) tables[next].n_rows * (size_t) tables[next].D;
+    size_t work = 0, lo, hi;
+    for (size_t cur = 0; cur != SIZE_MAX;) {
+        cur = rg_i_adam_gap(tables, n_tables, a->n, cur, &lo, &hi);
+        work += hi - lo;
     }
-    /* only the touched rows of each table */
     for (int t = 0; t < n_tables; t++) {
-        size_t D = (size_t) tables[t].D;
-        for (int64_t i = 0; i < tables[t].n_touched; i++) {
-            size_t lo = tables[t].offset + (size_t) tables[t].rows[i] * D;
-            rg_i_adam_range(&k, params, grads, a->m, a->v, lo, lo + D);
+        work += (size_t) tables[t].n_touched * (size_t) tables[t].D;
+    }
+    /* every entry is updated on its own: the split over threads cannot change a result */
+    int nt = work >= RG_ADAM_PAR_MIN ? a->n_threads : 1;
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt > 0 ? nt : omp_get_max_threads())
+#endif
+    {
+        int tid = 0, nthr = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nthr = omp_get_num_threads();
+#endif
+        /* this thread's share of every dense gap */
+        for (size_t cur = 0; cur != SIZE_MAX;) {
+            size_t glo, ghi;
+            cur = rg_i_adam_gap(tables, n_tables, a->n, cur, &glo, &ghi);
+            rg_i_adam_range(&k, params, grads, a->m, a->v, glo + (ghi - glo) * tid / nthr,
+                            glo + (ghi - glo) * (tid + 1) / nthr);
+        }
+        /* only the touched rows of each table */
+        for (int t = 0; t < n_tables; t++) {
+            size_t D = (size_t) tables[t].D;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t i = 0; i < tables[t].n_touched; i++) {
+                size_t r0 = tables[t].offset + (size_t) tables[t].rows[i] * D;
+                rg_i_adam_range(&k, params, grads, a->m, a->v, r0, r0 + D);
+            }
         }
     }
 }

@@ -175,6 +175,58 @@ static void test_sparse_adam_two_tables_and_gaps(void **state) {
     rg_adam_free(&de);
 }
 
+/* A step big enough for the threaded path (>= 65536 entries): the same bits with 1 and 2 threads,
+ * and untouched rows left alone by both. */
+static void test_sparse_adam_threads(void **state) {
+    (void) state;
+    enum { R = 3000, D = 32, DENSE = 5000, N = DENSE + R * D + 700 };
+    float *p1 = malloc(N * sizeof *p1), *p2 = malloc(N * sizeof *p2), *g = malloc(N * sizeof *g);
+    int32_t *rows = malloc(R * sizeof *rows);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_non_null(g);
+    assert_non_null(rows);
+    rg_rng_t r;
+    rg_rng_init(&r, 8);
+    for (int i = 0; i < N; i++) {
+        p1[i] = p2[i] = rg_rng_uniformf(&r) - 0.5f;
+        g[i] = 2.0f * rg_rng_uniformf(&r) - 1.0f;
+    }
+    int64_t n_rows = 0;
+    for (int i = 0; i < R; i++) {
+        if (i % 7 != 3) {
+            rows[n_rows++] = i;
+        }
+    }
+    rg_sparse_rows_t tab = {DENSE, R, D, rows, n_rows};
+    rg_adam_t a1, a2;
+    RGT_OK(rg_adam_init(&a1, N, 0.9f, 0.999f, 1e-8f, 0.01f, RG_ADAM_L2));
+    RGT_OK(rg_adam_init(&a2, N, 0.9f, 0.999f, 1e-8f, 0.01f, RG_ADAM_L2));
+    a2.n_threads = 2;
+    for (int step = 0; step < 3; step++) {
+        rg_adam_step_sparse(&a1, p1, g, 0.01f, &tab, 1);
+        rg_adam_step_sparse(&a2, p2, g, 0.01f, &tab, 1);
+    }
+    assert_memory_equal(p1, p2, N * sizeof *p1);
+    rg_rng_init(&r, 8);
+    for (int i = 0; i < N; i++) {
+        float p0 = rg_rng_uniformf(&r) - 0.5f;
+        (void) rg_rng_uniformf(&r);
+        int row = i >= DENSE && i < DENSE + R * D ? (i - DENSE) / D : -1;
+        if (row >= 0 && row % 7 == 3) {
+            assert_true(p1[i] == p0); /* an untouched row */
+        } else {
+            assert_true(p1[i] != p0);
+        }
+    }
+    rg_adam_free(&a1);
+    rg_adam_free(&a2);
+    free(p1);
+    free(p2);
+    free(g);
+    free(rows);
+}
+
 static void test_lr_schedules(void **state) {
     (void) state;
     rg_lr_schedule_t s;
@@ -238,6 +290,7 @@ int main(void) {
         cmocka_unit_test(test_adamw_decay_is_decoupled),
         cmocka_unit_test(test_sparse_adam_leaves_untouched_rows),
         cmocka_unit_test(test_sparse_adam_two_tables_and_gaps),
+        cmocka_unit_test(test_sparse_adam_threads),
         cmocka_unit_test(test_lr_schedules),
         cmocka_unit_test(test_optimizer_errors),
     };
