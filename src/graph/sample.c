@@ -11,10 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
+#include "core/parallel.h"
 #include "graph/graph_store.h"
 #include "reelgraph/query.h"
 #include "reelgraph/rng.h"
@@ -266,11 +264,7 @@ rg_error_t rg_block_init(rg_block_t *b, const rg_graph_t *g, int64_t max_targets
     b->n_edges_graph = g->n_ratings;
     b->cap_nodes[0] = max_targets < n_total ? max_targets : n_total;
     b->cap_cand = 1;
-#ifdef _OPENMP
-    b->n_scratch = omp_get_max_threads();
-#else
-    b->n_scratch = 1;
-#endif
+    b->n_scratch = rg_i_threads(0);
     for (int l = 1; l <= n_layers; l++) {
         int32_t f = fanouts[l - 1];
         int64_t per = f > 0 && f < d_max ? f : d_max;
@@ -394,10 +388,8 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
 #pragma omp parallel num_threads(nt_l)
 #endif
         {
-            int tid = 0;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
+            int tid, nthr;
+            rg_i_team(&tid, &nthr);
             int64_t *cand = b->cand + (size_t) tid * (size_t) b->cap_cand;
             double *key = b->key + (size_t) tid * (size_t) b->cap_cand;
 #ifdef _OPENMP

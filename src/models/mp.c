@@ -12,20 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "core/parallel.h"
 #include "reelgraph/nn.h"
-
-static int rg_i_threads(int n_threads) {
-#ifdef _OPENMP
-    return n_threads > 0 ? n_threads : omp_get_max_threads();
-#else
-    (void) n_threads;
-    return 1;
-#endif
-}
 
 static inline float rg_i_weight(const rg_mp_csr_t *g, int64_t j) {
     if (!g->w) {
@@ -238,11 +226,8 @@ void rg_mp_aggregate_backward(float *dX, const float *dout, const float *scale,
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, nthr = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nthr = omp_get_num_threads();
-#endif
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
         int64_t lo = g->n_src * tid / nthr, hi = g->n_src * (tid + 1) / nthr;
         for (int64_t d = 0; d < g->n_dst; d++) {
             for (int64_t j = g->ptr[d]; j < g->ptr[d + 1]; j++) {
@@ -366,11 +351,8 @@ void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, nthr = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nthr = omp_get_num_threads();
-#endif
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
         int64_t lo = g->n_src * tid / nthr, hi = g->n_src * (tid + 1) / nthr;
         for (int64_t d = 0; d < g->n_dst; d++) {
             const float *g1 = dout + (size_t) d * (size_t) ld, *g2 = g1 + D;

@@ -5,15 +5,13 @@
  * elementwise loops are memory-bound.  Every backward accumulates into its d* buffers and skips
  * the ones that are NULL.  Nothing here allocates or fails.
  */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
 
+#include "core/parallel.h"
 #include "reelgraph/nn.h"
 
 /* ---- parameter helpers ---- */
@@ -137,16 +135,6 @@ void rg_linear_backward(float *dinp, float *dW, float *db, const float *dout, co
     }
 }
 
-/* Threads of a split product: n_threads, 0 = OpenMP's default; 1 without OpenMP. */
-static int rg_i_mt_threads(int n_threads) {
-#ifdef _OPENMP
-    return n_threads > 0 ? n_threads : omp_get_max_threads();
-#else
-    (void) n_threads;
-    return 1;
-#endif
-}
-
 /* The rows (forward, dinp) or the output units (dW, db) part [lo, hi) of n over thread tid of
  * nthr: each thread's share of a split product. */
 static void rg_i_share(int n, int tid, int nthr, int *lo, int *hi) {
@@ -156,7 +144,7 @@ static void rg_i_share(int n, int tid, int nthr, int *lo, int *hi) {
 
 void rg_linear_forward_mt(float *out, const float *inp, const float *W, const float *b, int B,
                           int D, int O, int n_threads) {
-    n_threads = rg_i_mt_threads(n_threads);
+    n_threads = rg_i_threads(n_threads);
     if (n_threads <= 1 || B < 2 * n_threads) {
         rg_linear_forward(out, inp, W, b, B, D, O);
         return;
@@ -165,11 +153,8 @@ void rg_linear_forward_mt(float *out, const float *inp, const float *W, const fl
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
-        int tid = 0, nthr = 1, lo, hi;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nthr = omp_get_num_threads();
-#endif
+        int tid, nthr, lo, hi;
+        rg_i_team(&tid, &nthr);
         rg_i_share(B, tid, nthr, &lo, &hi);
         rg_i_affine(out + (size_t) lo * (size_t) O, O, inp + (size_t) lo * (size_t) D, W, b,
                     hi - lo, D, O);
@@ -178,7 +163,7 @@ void rg_linear_forward_mt(float *out, const float *inp, const float *W, const fl
 
 void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
                            const float *inp, const float *W, int B, int D, int O, int n_threads) {
-    n_threads = rg_i_mt_threads(n_threads);
+    n_threads = rg_i_threads(n_threads);
     if (n_threads <= 1 || B < 2 * n_threads || O < 2 * n_threads || D <= 0) {
         rg_linear_backward(dinp, dW, db, dout, inp, W, B, D, O);
         return;
@@ -187,11 +172,8 @@ void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
 #pragma omp parallel num_threads(n_threads)
 #endif
     {
-        int tid = 0, nthr = 1, lo, hi;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nthr = omp_get_num_threads();
-#endif
+        int tid, nthr, lo, hi;
+        rg_i_team(&tid, &nthr);
         /* forward was: out = inp @ W^T + b; dinp by rows, dW and db by output units */
         rg_i_share(B, tid, nthr, &lo, &hi);
         if (dinp && hi > lo) {

@@ -1,13 +1,11 @@
 /* optim.c: SGD with momentum, Adam / AdamW (dense and lazy row-sparse), learning-rate schedules
  * (see nn.h).  State is one allocation per role (vel; m; v).  Steps never allocate. */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "reelgraph/nn.h"
 
 /* ---- SGD ---- */
@@ -189,14 +187,11 @@ void rg_adam_step_sparse(rg_adam_t *a, float *params, const float *grads, float 
     int nt = work >= RG_ADAM_PAR_MIN ? a->n_threads : 1;
     (void) nt;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt > 0 ? nt : omp_get_max_threads())
+#pragma omp parallel num_threads(rg_i_threads(nt))
 #endif
     {
-        int tid = 0, nthr = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nthr = omp_get_num_threads();
-#endif
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
         /* this thread's share of every dense gap */
         for (size_t cur = 0; cur != SIZE_MAX;) {
             size_t glo, ghi;
