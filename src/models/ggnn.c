@@ -90,7 +90,9 @@
 #define RG_GGNN_AVG_EPOCHS 3.0
 /* The movie side is on by default up to this many training ratings.  Its cost grows with the
  * distinct movies per batch (~1 movie state per target): on ML-1M at dim 64 an epoch took
- * ~33 s of CPU with it against ~8 s without, over the 5-minute budget of 40 epochs. */
+ * ~33 s of CPU with it against ~8 s without, over the 5-minute budget of 40 epochs (batch
+ * 2048, caps 64,32: ~15 s per epoch; batch 4096 at lr 0.01: 0.8705 validation, worse than
+ * without it). */
 #define RG_GGNN_MOVIE_SIDE_MAX_RATINGS 250000
 
 typedef struct {
@@ -559,18 +561,23 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
      * 42, 1, 2, with the dot path and averaging: 0.8865 (caps 64,64: 0.8888; 0,64: 0.8872;
      * batch 4096 / lr 0.015: 0.8877, lr 0.04: 0.8893; batch 8192 / lr 0.025: 0.8888); an epoch
      * costs 0.33 s of CPU against 0.78 s at batch 512 (a batch's movie units are its distinct
-     * target movies, fewer per target in a larger batch).  Large graphs: see
-     * RG_GGNN_MOVIE_SIDE_MAX_RATINGS. */
+     * target movies, fewer per target in a larger batch).  Large graphs (no movie side, see
+     * RG_GGNN_MOVIE_SIDE_MAX_RATINGS): batch 2048 at lr 0.006; ML-1M random:0.1 seed 42, its
+     * validation carve, dim 64, reg 0.0005: 0.8617 against 0.8621 at batch 512 / lr 0.003
+     * (~3.1 s of CPU per epoch against 3.7 s); batch 4096 / lr 0.015 stalled at 0.8781; at
+     * reg 0.00015 lr 0.01 gave 0.8444 against 0.8452, within the noise. */
     rg_hp_default_i(&hp->fanout[0], small ? 0 : 64);
     rg_hp_default_i(&hp->fanout[1], small ? max_mdeg : 0);
-    rg_hp_default_i(&hp->batch, small ? 4096 : 512);
+    rg_hp_default_i(&hp->batch, small ? 4096 : 2048);
     rg_hp_default_i(&hp->epochs, 40);
-    rg_hp_default_f(&hp->lr, small ? 0.025f : 0.003f);
-    /* Small graphs 0.0003: ML-100K carve, mean of seeds 42, 1, 2, at the defaults above:
-     * 0.8849 against 0.8866 at 0.0001, 0.8853 at 0.0002, 0.8864 at 0.0005, 0.8924 at 0.0008.
-     * Large graphs keep 0.0005, chosen before the dot path and averaging (random 10% of
-     * u1.base at batch 512: 0.9262 vs 0.9305 at 0.001, 0.9290 at 0.0003). */
-    rg_hp_default_f(&hp->reg, small ? 0.0003f : 0.0005f);
+    rg_hp_default_f(&hp->lr, small ? 0.025f : 0.006f);
+    /* The L2 term decays every touched row at every step, so its strength per epoch grows
+     * with the steps per epoch (~E / batch): 19 on ML-100K, 440 on ML-1M.  Small graphs
+     * 0.0003: ML-100K carve, mean of seeds 42, 1, 2, at the defaults above: 0.8849 against
+     * 0.8866 at 0.0001, 0.8853 at 0.0002, 0.8864 at 0.0005, 0.8924 at 0.0008.  Large graphs
+     * 0.00015: ML-1M carve as above, dim 64: 0.8452 against 0.8541 at 0.00005, 0.8461 at
+     * 0.0001 (0.8456 with dropout 0.35), 0.8484 at 0.0002, 0.8617 at 0.0005. */
+    rg_hp_default_f(&hp->reg, small ? 0.0003f : 0.00015f);
     rg_hp_default_f(&hp->dropout, 0.2f);
     if (hp->fanout[1] < 0) {
         RG_ERROR(RG_EINVAL, "ggnn: fanout[1] (the movie message cap, 0 = no movie side) must be "
