@@ -34,9 +34,9 @@
  * decoder read e_m directly, and on a random 10% of u1.base (seed 42, trained on the rest) the
  * held-out RMSE went 0.9394 -> 0.9305 with it (3-4x the CPU time per epoch at batch 512: a
  * batch has ~1 movie unit per target against ~1 user unit per 16; at batch 4096 the targets
- * share their movies more and the ML-100K epoch costs ~0.3 s of CPU against 0.78 s).  Backward runs through all T rounds (BPTT)
- * of both sides into the GRU weights and, through h^0 and the aggregations, into both
- * embedding tables.
+ * share their movies more and the ML-100K epoch costs ~0.3 s of CPU against 0.78 s).
+ * Backward runs through all T rounds (BPTT) of both sides into the GRU weights and, through
+ * h^0 and the aggregations, into both embedding tables.
  *
  * Training data flow (why this layout is the fast one).  The costly parts are the decoder (one
  * MLP row per rating) and the GRU (one row per user state per round).  Mini-batches of random
@@ -829,8 +829,9 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
 }
 
 /* Averaging horizon in optimiser steps (RG_GGNN_AVG_EPOCHS epochs of ~E / batch steps) and
- * the steps between two averaging updates (1/32 of it: the update costs n_params, as much as
- * a step's dense part, and a horizon of thousands of steps loses nothing to a coarser grid). */
+ * the steps between two averaging updates (1/32 of it: an update reads every parameter, id
+ * tables included, where a step touches only its batch's rows; a horizon of thousands of
+ * steps, ML-1M's, loses nothing to the coarser grid). */
 static void ggnn_avg_schedule(const rg_model_t *m, const rg_graph_t *g, int64_t *every,
                               double *beta) {
     double horizon = RG_GGNN_AVG_EPOCHS * (double) g->n_ratings / (double) m->hp.batch;

@@ -1,14 +1,15 @@
 /* gc_ggnn.c: finite-difference check of the whole ggnn model (gc_gnn_model.h): the gradient of
  * one training mini-batch's mean squared error with respect to EVERY parameter (embeddings,
- * biases, GRU and decoder weights), through the decoder, the shared-weight GRU rounds (BPTT)
- * of the user and the movie side and the rating-weighted aggregations.  Two draws: T = 3 with
- * a message cap S = 3 below the degree (sampled messages on both sides), decoder dropout 0.2 (the batch's mask is fixed by the seed, so
- * the loss is a deterministic function of the parameters) and the decoder's ReLUs in both
- * regimes (parameter draw 12: draw 11 put a pre-activation within the 3e-3 step of a ReLU kink
- * once the movie side existed, which finite differences cannot check), and T = 2 with all
- * messages and the decoder units pushed into their active regime (mlp_b1 + 1; larger shifts
- * inflate the loss and with it the rounding noise); a third draw without the movie side
- * (fanout[1] = 0, the large-graph default). */
+ * biases, GRU and decoder weights), through the decoder (MLP, linear and dot paths), the
+ * shared-weight GRU rounds (BPTT) of the user and the movie side and the rating-weighted
+ * aggregations (a 5% error in the dot path's backward fails all three draws).  Two draws:
+ * T = 3 with a message cap S = 3 below the degree (sampled messages on both sides), decoder
+ * dropout 0.2 (the batch's mask is fixed by the seed, so the loss is a deterministic function
+ * of the parameters) and the decoder's ReLUs in both regimes (parameter draw 12: draw 11 put a
+ * pre-activation within the 3e-3 step of a ReLU kink once the movie side existed, which finite
+ * differences cannot check), and T = 2 with all messages and the decoder units pushed into
+ * their active regime (mlp_b1 + 1; larger shifts inflate the loss and with it the rounding
+ * noise); a third draw without the movie side (fanout[1] = 0, the large-graph default). */
 #include "gc_gnn_model.h"
 
 extern const rg_model_ops_t rg_model_ggnn;
