@@ -51,14 +51,10 @@
  * every target rating of the batch for the same reason.  At prediction time both sides' states
  * are computed from all training ratings (attach).
  *
- * Parameter averaging.  Adam's iterates wander: epoch to epoch the validation RMSE jumped by
- * +-0.005 and early stopping kept a lucky epoch.  The model therefore keeps an exponential moving
- * average of the parameters over the last RG_GGNN_AVG_EPOCHS epochs of steps (Polyak-Ruppert
- * averaging; a plain mean of the first iterates until the horizon is reached) and hands THAT to
- * the trainer after every epoch: it is what is validated, kept by early stopping, saved and
- * predicted with.  The optimiser's own iterate is kept aside (ggnn_t.fast) and resumed by the
- * next epoch.  On the ML-100K carve: 0.8964 -> 0.8918 at batch 2048 (and it let the rate rise
- * from 0.006 to 0.025 at batch 4096: 0.8865).
+ * Parameter averaging (gnn_common.h): the parameters an epoch hands to the trainer are the
+ * moving average of the optimiser's iterates over the last RG_GGNN_AVG_EPOCHS epochs of steps.
+ * On the ML-100K carve: 0.8964 -> 0.8918 at batch 2048 (and it let the rate rise from 0.006 to
+ * 0.025 at batch 4096: 0.8865).
  *
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
@@ -178,11 +174,7 @@ typedef struct {
     float *dpre;         /* (max(cap_units, cap_edges), 6D) GRU backward scratch */
     ggnn_head_ws_t head;
     float *ws_mem;
-    /* parameter averaging (see ggnn_epoch) */
-    float *avg;          /* (n_params) exponential moving average of the iterates */
-    float *fast;         /* (n_params) the optimiser's own iterate, kept between epochs */
-    int has_fast;
-    int64_t n_steps, n_avg; /* optimiser steps taken, averaging updates made */
+    rg_i_gnn_avg_t avg;  /* parameter averaging (gnn_common.h) */
 } ggnn_t;
 
 static void ggnn_bind(ggnn_view_t *v, const rg_model_t *m, float *block) {
@@ -449,8 +441,7 @@ static void ggnn_free_impl(ggnn_t *t) {
     free(t->mstamp);
     free(t->munit_of);
     free(t->ws_mem);
-    free(t->avg);
-    free(t->fast);
+    rg_i_gnn_avg_free(&t->avg);
     free(t);
 }
 
@@ -520,19 +511,14 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
                       ggnn_side_carve(&t->ms, NULL, t->cap_edges, t->cap_mmsgs, D, T) + n_dpre +
                       ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
-    t->avg = rg_malloc((m->n_params > 0 ? m->n_params : 1) * sizeof *t->avg);
-    t->fast = rg_malloc((m->n_params > 0 ? m->n_params : 1) * sizeof *t->fast);
-    t->has_fast = 0;
-    t->n_steps = 0;
-    t->n_avg = 0;
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
         !t->edge_unit || !t->edge_user || !t->edge_movie || !t->edge_r || !t->pred ||
         !t->dpred || !t->edge_eid || !t->edge_munit || !t->munit_movie || !t->mmsg_ptr ||
-        !t->mmsg_idx || !t->mmsg_w || !t->estamp || !t->mstamp || !t->munit_of || !t->ws_mem ||
-        !t->avg || !t->fast) {
+        !t->mmsg_idx || !t->mmsg_w || !t->estamp || !t->mstamp || !t->munit_of || !t->ws_mem) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the training workspace (%zu floats)",
                  n_floats);
     }
+    RG_CHECK(rg_i_gnn_avg_init(&t->avg, m->n_params));
     float *w = t->ws_mem;
     w += ggnn_side_carve(&t->us, w, t->cap_units, t->cap_msgs, D, T);
     w += ggnn_side_carve(&t->ms, w, t->cap_edges, t->cap_mmsgs, D, T);
@@ -828,63 +814,27 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     return RG_SUCCESS;
 }
 
-/* Averaging horizon in optimiser steps (RG_GGNN_AVG_EPOCHS epochs of ~E / batch steps) and
- * the steps between two averaging updates (1/32 of it: an update reads every parameter, id
- * tables included, where a step touches only its batch's rows; a horizon of thousands of
- * steps, ML-1M's, loses nothing to the coarser grid). */
-static void ggnn_avg_schedule(const rg_model_t *m, const rg_graph_t *g, int64_t *every,
-                              double *beta) {
-    double horizon = RG_GGNN_AVG_EPOCHS * (double) g->n_ratings / (double) m->hp.batch;
-    horizon = horizon > 1.0 ? horizon : 1.0;
-    *every = (int64_t) (horizon / 32.0);
-    *every = *every > 1 ? *every : 1;
-    *beta = pow(1.0 - 1.0 / horizon, (double) *every);
-}
-
-/* avg = (1 - w) avg + w params with w = max(1 - beta, 1 / (n_avg + 1)): the plain mean of the
- * first iterates, then the exponential average (the first update copies).  O(n_params). */
-static void ggnn_avg_update(ggnn_t *t, const rg_model_t *m, double beta) {
-    if (t->n_avg++ == 0) {
-        memcpy(t->avg, m->params, m->n_params * sizeof *t->avg);
-        return;
-    }
-    double w = 1.0 / (double) t->n_avg;
-    float wf = (float) (w > 1.0 - beta ? w : 1.0 - beta);
-    for (size_t i = 0; i < m->n_params; i++) {
-        t->avg[i] += wf * (m->params[i] - t->avg[i]);
-    }
-}
-
 /* One epoch of Adam on the optimiser's iterate; m->params leaves holding the running average
  * of the iterates, which the trainer validates, keeps and saves (see the file comment). */
 static rg_error_t ggnn_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss) {
     RG_CHECK(ggnn_check_epoch_graph(m, g));
     ggnn_t *t = m->impl;
-    if (t->has_fast) {
-        memcpy(m->params, t->fast, m->n_params * sizeof *m->params);
-    }
-    int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch), every = 1;
-    double sse = 0.0, beta = 0.0;
+    rg_i_gnn_avg_begin(&t->avg, m, RG_GGNN_AVG_EPOCHS,
+                       (double) g->n_ratings / (double) m->hp.batch);
+    int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch);
+    double sse = 0.0;
     int64_t pos = 0, n_seen = 0, batch_index = 0;
     float lr = rg_i_gnn_lr(m, epoch);
-    ggnn_avg_schedule(m, g, &every, &beta);
     while (pos < n_units) {
         int64_t ne = 0;
         int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
         int64_t nm = t->SM > 0 ? ggnn_build_movie_units(t, g, ne) : 0;
         sse += ggnn_batch_grad(t, m, nu, ne, nm, epoch, batch_index++) * (double) ne;
         rg_i_gnn_opt_step(&t->opt, m, lr);
-        if (t->n_steps++ % every == 0) {
-            ggnn_avg_update(t, m, beta);
-        }
+        rg_i_gnn_avg_step(&t->avg, m);
         n_seen += ne;
     }
-    if (t->n_avg == 0) {
-        ggnn_avg_update(t, m, beta); /* an epoch without a step: average what there is */
-    }
-    memcpy(t->fast, m->params, m->n_params * sizeof *m->params);
-    memcpy(m->params, t->avg, m->n_params * sizeof *m->params);
-    t->has_fast = 1;
+    rg_i_gnn_avg_end(&t->avg, m);
     *loss = n_seen > 0 ? sse / (double) n_seen : 0.0;
     t->attached = 0; /* the parameters moved: the prediction state is stale */
     return RG_SUCCESS;

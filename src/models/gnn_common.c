@@ -2,6 +2,7 @@
  * (see gnn_common.h).  Serial; the per-step cost is dominated by the dense tensors. */
 #include "models/gnn_common.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,65 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o) {
     }
     rg_adam_free(&o->adam);
     memset(o, 0, sizeof *o);
+}
+
+rg_error_t rg_i_gnn_avg_init(rg_i_gnn_avg_t *a, size_t n_params) {
+    memset(a, 0, sizeof *a);
+    size_t n = n_params > 0 ? n_params : 1;
+    a->avg = rg_malloc(n * sizeof *a->avg);
+    a->fast = rg_malloc(n * sizeof *a->fast);
+    if (a->avg == NULL || a->fast == NULL) {
+        rg_i_gnn_avg_free(a);
+        RG_ERROR(RG_ENOMEM, "gnn averaging: cannot allocate 2 x %zu floats", n_params);
+    }
+    return RG_SUCCESS;
+}
+
+void rg_i_gnn_avg_free(rg_i_gnn_avg_t *a) {
+    free(a->avg);
+    free(a->fast);
+    memset(a, 0, sizeof *a);
+}
+
+void rg_i_gnn_avg_begin(rg_i_gnn_avg_t *a, rg_model_t *m, double horizon_epochs,
+                        double steps_per_epoch) {
+    if (a->has_fast) {
+        memcpy(m->params, a->fast, m->n_params * sizeof *m->params);
+    }
+    double horizon = horizon_epochs * steps_per_epoch;
+    horizon = horizon > 1.0 ? horizon : 1.0;
+    a->every = (int64_t) (horizon / 32.0);
+    a->every = a->every > 1 ? a->every : 1;
+    a->beta = pow(1.0 - 1.0 / horizon, (double) a->every);
+}
+
+/* avg = (1 - w) avg + w params with w = max(1 - beta, 1 / n_avg): the plain mean of the first
+ * iterates, then the exponential average (the first update copies). */
+static void rg_i_gnn_avg_update(rg_i_gnn_avg_t *a, const rg_model_t *m) {
+    if (a->n_avg++ == 0) {
+        memcpy(a->avg, m->params, m->n_params * sizeof *a->avg);
+        return;
+    }
+    double w = 1.0 / (double) a->n_avg;
+    float wf = (float) (w > 1.0 - a->beta ? w : 1.0 - a->beta);
+    for (size_t i = 0; i < m->n_params; i++) {
+        a->avg[i] += wf * (m->params[i] - a->avg[i]);
+    }
+}
+
+void rg_i_gnn_avg_step(rg_i_gnn_avg_t *a, const rg_model_t *m) {
+    if (a->n_steps++ % a->every == 0) {
+        rg_i_gnn_avg_update(a, m);
+    }
+}
+
+void rg_i_gnn_avg_end(rg_i_gnn_avg_t *a, rg_model_t *m) {
+    if (a->n_avg == 0) {
+        rg_i_gnn_avg_update(a, m); /* an epoch without a step: average what there is */
+    }
+    memcpy(a->fast, m->params, m->n_params * sizeof *m->params);
+    memcpy(m->params, a->avg, m->n_params * sizeof *m->params);
+    a->has_fast = 1;
 }
 
 float rg_i_gnn_lr(const rg_model_t *m, int epoch) {

@@ -64,6 +64,35 @@ void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr);
 void rg_i_gnn_opt_reset(rg_i_gnn_opt_t *o, size_t n_params);
 void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
 
+/* ---- parameter averaging (Polyak-Ruppert) ----
+ * Adam's iterates wander: epoch to epoch the validation RMSE of both models jumped by +-0.005
+ * and early stopping kept a lucky epoch.  So the models keep an exponential moving average of
+ * the parameters over a horizon of optimiser steps (a plain mean of the first iterates until
+ * the horizon is reached) and hand THAT to the trainer after every epoch: it is what is
+ * validated, kept by early stopping, saved and predicted with.  The optimiser's own iterate is
+ * kept aside and resumed by the next epoch.  The average is updated every horizon/32 steps (an
+ * update reads every parameter, where a step touches only its batch's rows). */
+typedef struct {
+    float *avg;            /* (n_params) the running average */
+    float *fast;           /* (n_params) the optimiser's iterate between epochs */
+    int has_fast;
+    int64_t n_steps, n_avg; /* optimiser steps taken, averaging updates made */
+    int64_t every;         /* steps between updates, this epoch */
+    double beta;           /* the average's decay per update */
+} rg_i_gnn_avg_t;
+
+/* Errors: RG_ENOMEM.  O(n_params) memory twice. */
+rg_error_t rg_i_gnn_avg_init(rg_i_gnn_avg_t *a, size_t n_params);
+void rg_i_gnn_avg_free(rg_i_gnn_avg_t *a);
+/* Start of an epoch of about steps_per_epoch optimiser steps, averaging over horizon_epochs
+ * epochs: resumes the optimiser's iterate into m->params.  O(n_params). */
+void rg_i_gnn_avg_begin(rg_i_gnn_avg_t *a, rg_model_t *m, double horizon_epochs,
+                        double steps_per_epoch);
+/* After each optimiser step.  O(n_params) on the steps that update. */
+void rg_i_gnn_avg_step(rg_i_gnn_avg_t *a, const rg_model_t *m);
+/* End of the epoch: keeps the iterate aside and leaves the average in m->params.  O(n_params). */
+void rg_i_gnn_avg_end(rg_i_gnn_avg_t *a, rg_model_t *m);
+
 /* Learning rate of `epoch` (0-based): cosine decay from hp.lr at the first epoch to
  * RG_I_GNN_LR_FLOOR * hp.lr at the last of hp.epochs (rg_lr_at).  Adam's steps stay large while
  * the validation loss still falls and shrink when early stopping is about to pick an epoch,
