@@ -23,6 +23,8 @@
  * why centred); without it the messages would say which movies a user rated but not how.
  * The output layer has no activation: the dot decoder needs signed coordinates.  In training,
  * hp.dropout (default 0) drops layer-1 outputs (inverted dropout, one mask stream per batch).
+ * The parameters each epoch hands to the trainer are the moving average of Adam's iterates over
+ * the last RG_SAGE_AVG_EPOCHS epochs of steps (gnn_common.h): what is validated, kept and saved.
  *
  * Feature table rows: genres [0, G), then with demographics gender M/F [G, G+2), age buckets
  * [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes are the buckets' lower
@@ -55,6 +57,10 @@
 #define RG_SAGE_FULL_FANOUT_MAX_RATINGS 250000
 #define RG_SAGE_MIN_BATCH 2048
 #define RG_SAGE_MAX_STEPS 64
+/* Horizon of the parameter average (gnn_common.h), in epochs.  ML-100K validation carve of
+ * u1.base, mean of seeds 42, 1, 2 (defaults otherwise): 0.8854 without averaging, 0.8842 at 1,
+ * 0.8838 at 3, 0.8843 at 5 epochs; at 3 with lr 0.005: 0.8846, 0.008: 0.8889. */
+#define RG_SAGE_AVG_EPOCHS 3.0
 
 typedef struct {
     float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
@@ -123,6 +129,7 @@ typedef struct {
     float *dX2, *dH1, *dH1d, *dH2, *dUb, *dVb;
     uint8_t *mask1;      /* (cap1, D) dropout mask of the layer-1 outputs */
     float *ws_mem;
+    rg_i_gnn_avg_t avg;  /* parameter averaging (gnn_common.h) */
 } sage_t;
 
 static rg_error_t sage_bind(sage_view_t *v, const rg_model_t *m, float *block) {
@@ -322,6 +329,7 @@ static void sage_free_impl(sage_t *t) {
     free(t->touch_m);
     free(t->bfw);
     free(t->ws_mem);
+    rg_i_gnn_avg_free(&t->avg);
     free(t);
 }
 
@@ -405,6 +413,7 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     w += sage_layer_carve(&t->L2, w, c1, D, 1);
     sage_layer_carve(&t->L1, w, c0, D, 1);
     int64_t cap = c2 > B ? c2 : B;
+    RG_CHECK(rg_i_gnn_avg_init(&t->avg, m->n_params));
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, cap, cap);
 }
 
@@ -606,6 +615,8 @@ rg_error_t rg_i_sage_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
 static rg_error_t sage_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, double *loss) {
     RG_CHECK(sage_check_epoch_graph(m, g));
     sage_t *t = m->impl;
+    rg_i_gnn_avg_begin(&t->avg, m, RG_SAGE_AVG_EPOCHS,
+                       (double) (t->n_edges + t->B - 1) / (double) t->B);
     sage_epoch_prepare(t, m, epoch);
     double sse = 0.0;
     int64_t batch_index = 0;
@@ -615,8 +626,10 @@ static rg_error_t sage_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
         double l = 0.0;
         RG_CHECK(sage_batch_grad(t, m, g, epoch, batch_index, e0, nb, &l));
         rg_i_gnn_opt_step(&t->opt, m, lr);
+        rg_i_gnn_avg_step(&t->avg, m);
         sse += l * (double) nb;
     }
+    rg_i_gnn_avg_end(&t->avg, m);
     *loss = t->n_edges > 0 ? sse / (double) t->n_edges : 0.0;
     t->attached = 0;
     return RG_SUCCESS;

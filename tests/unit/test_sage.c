@@ -1,6 +1,7 @@
 /* test_sage.c: behaviour of the sage model (tests in gnn_model_tests.h): it learns planted
  * structure better than the bias model, trains deterministically for a seed and thread count,
- * survives the model-file round trip, and its score / fold-in / error paths behave. */
+ * survives the model-file round trip, its score / fold-in / error paths behave, and the
+ * parameters an epoch hands back are the running average, an output only. */
 #include "gnn_model_tests.h"
 
 static void sage_hp(rg_hparams_t *hp) {
@@ -45,12 +46,20 @@ static void test_sage_roundtrip_score_fold_in(void **state) {
     gt_roundtrip_and_api("sage", &hp);
 }
 
+static void test_sage_average_is_an_output(void **state) {
+    (void) state;
+    rg_hparams_t hp;
+    sage_hp(&hp);
+    gt_average_is_an_output("sage", &hp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sage_learns_planted_structure),
         cmocka_unit_test(test_sage_deterministic_one_thread),
         cmocka_unit_test(test_sage_deterministic_two_threads),
         cmocka_unit_test(test_sage_roundtrip_score_fold_in),
+        cmocka_unit_test(test_sage_average_is_an_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
