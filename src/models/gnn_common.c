@@ -123,6 +123,87 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o) {
     memset(o, 0, sizeof *o);
 }
 
+/* ---- node features ---- */
+
+#define RG_I_GNN_N_AGE 7
+#define RG_I_GNN_N_GENDER 2
+
+/* The age bucket of an age in years or of ML-1M's age code (the bucket's lower bound). */
+static int rg_i_gnn_age_bucket(int32_t age) {
+    static const int32_t lower[RG_I_GNN_N_AGE - 1] = {18, 25, 35, 45, 50, 56};
+    int b = 0;
+    while (b < RG_I_GNN_N_AGE - 1 && age >= lower[b]) {
+        b++;
+    }
+    return b;
+}
+
+int64_t rg_i_gnn_feat_rows(const rg_graph_t *g) {
+    int64_t n = g->n_genres;
+    if (g->has_demographics) {
+        n += RG_I_GNN_N_GENDER + RG_I_GNN_N_AGE + g->n_occupations;
+    }
+    return n > 0 ? n : 1;
+}
+
+void rg_i_gnn_feat_free(rg_i_gnn_feat_t *f) {
+    free(f->fptr);
+    free(f->fidx);
+    free(f->fw);
+    memset(f, 0, sizeof *f);
+}
+
+rg_error_t rg_i_gnn_feat_init(rg_i_gnn_feat_t *f, const rg_graph_t *g) {
+    int64_t U = g->n_users, M = g->n_movies, N = U + M, G = g->n_genres;
+    memset(f, 0, sizeof *f);
+    f->n_rows = rg_i_gnn_feat_rows(g);
+    int64_t per_user = g->has_demographics ? 3 : 0, per_movie = G;
+    f->max_per_node = per_user > per_movie ? per_user : per_movie;
+    size_t cap = (size_t) (U * per_user + M * per_movie + 1);
+    f->fptr = rg_malloc((size_t) (N + 1) * sizeof *f->fptr);
+    f->fidx = rg_malloc(cap * sizeof *f->fidx);
+    f->fw = rg_malloc(cap * sizeof *f->fw);
+    if (!f->fptr || !f->fidx || !f->fw) {
+        rg_i_gnn_feat_free(f);
+        RG_ERROR(RG_ENOMEM, "gnn features: cannot allocate the feature lists of %lld nodes",
+                 (long long) N);
+    }
+    int64_t k = 0;
+    f->fptr[0] = 0;
+    for (int64_t u = 0; u < U; u++) {
+        if (g->has_demographics) {
+            int32_t base = (int32_t) G;
+            if (g->user_gender[u] == RG_GENDER_M || g->user_gender[u] == RG_GENDER_F) {
+                f->fidx[k] = base + (g->user_gender[u] == RG_GENDER_F);
+                f->fw[k++] = 1.0f;
+            }
+            base += RG_I_GNN_N_GENDER;
+            if (g->user_age[u] >= 0) {
+                f->fidx[k] = base + rg_i_gnn_age_bucket(g->user_age[u]);
+                f->fw[k++] = 1.0f;
+            }
+            base += RG_I_GNN_N_AGE;
+            if (g->user_occupation[u] >= 0 && g->user_occupation[u] < g->n_occupations) {
+                f->fidx[k] = base + g->user_occupation[u];
+                f->fw[k++] = 1.0f;
+            }
+        }
+        f->fptr[u + 1] = k;
+    }
+    for (int64_t j = 0; j < M; j++) {
+        uint32_t bits = g->movie_genres[j];
+        int n = __builtin_popcount(bits);
+        for (int64_t gi = 0; gi < G && n > 0; gi++) {
+            if (bits & (1u << gi)) {
+                f->fidx[k] = (int32_t) gi;
+                f->fw[k++] = 1.0f / (float) n;
+            }
+        }
+        f->fptr[U + j + 1] = k;
+    }
+    return RG_SUCCESS;
+}
+
 rg_error_t rg_i_gnn_avg_init(rg_i_gnn_avg_t *a, size_t n_params) {
     memset(a, 0, sizeof *a);
     size_t n = n_params > 0 ? n_params : 1;

@@ -64,6 +64,28 @@ void rg_i_gnn_opt_step(rg_i_gnn_opt_t *o, rg_model_t *m, float lr);
 void rg_i_gnn_opt_reset(rg_i_gnn_opt_t *o, size_t n_params);
 void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
 
+/* ---- node features ----
+ * One feature table for both node kinds, as rows of a learnable (F, D) embedding: the movie's
+ * genres (multi-hot, weight 1/#genres each) and, when the dataset has demographics, the user's
+ * gender, age bucket and occupation (one-hot each).  Rows: genres [0, G), then gender M/F
+ * [G, G+2), age buckets [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes
+ * are the buckets' lower bounds, ML-100K's raw ages fall into them), occupations [G+9, G+9+O).
+ * An embedding of a one-hot code is a linear layer on it, so a node's input is its id
+ * embedding plus the weighted sum of its feature rows. */
+typedef struct {
+    int64_t n_rows;      /* F */
+    int64_t max_per_node;
+    int64_t *fptr;       /* (N+1): node v (global id) has entries fptr[v] .. fptr[v+1]-1 */
+    int32_t *fidx;       /* feature row of each entry */
+    float *fw;           /* its weight */
+} rg_i_gnn_feat_t;
+
+/* F for graph g (at least 1, so the table can always be declared). */
+int64_t rg_i_gnn_feat_rows(const rg_graph_t *g);
+/* Builds the feature CSR of every node of g.  Errors: RG_ENOMEM.  O(N + G M). */
+rg_error_t rg_i_gnn_feat_init(rg_i_gnn_feat_t *f, const rg_graph_t *g);
+void rg_i_gnn_feat_free(rg_i_gnn_feat_t *f);
+
 /* ---- parameter averaging (Polyak-Ruppert) ----
  * Adam's iterates wander: epoch to epoch the validation RMSE of both models jumped by +-0.005
  * and early stopping kept a lucky epoch.  So the models keep an exponential moving average of

@@ -26,9 +26,7 @@
  * The parameters each epoch hands to the trainer are the moving average of Adam's iterates over
  * the last RG_SAGE_AVG_EPOCHS epochs of steps (gnn_common.h): what is validated, kept and saved.
  *
- * Feature table rows: genres [0, G), then with demographics gender M/F [G, G+2), age buckets
- * [G+2, G+9) (<18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+: ML-1M's codes are the buckets' lower
- * bounds, ML-100K's raw ages fall into them), occupations [G+9, G+9+O).
+ * The feature table's rows are gnn_common.h's (rg_i_gnn_feat_t).
  * Tensors: user_emb (U,D) and movie_emb (M,D) (declared adjacent: together one (N,D) table
  * indexed by global id), user_bias (U,1), movie_bias (M,1), feat_emb (F,D), sage_w1 (D,3D),
  * sage_b1 (D,1), sage_w2 (D,3D), sage_b2 (D,1).  Optimiser: Adam, lazy on the id tables,
@@ -46,8 +44,6 @@
 #include "reelgraph/rng.h"
 
 #define RG_SAGE_INIT_STD 0.1f /* bound of the uniform init of the id and feature embeddings */
-#define RG_SAGE_N_AGE 7
-#define RG_SAGE_N_GENDER 2
 /* Defaults by graph size.  Up to this many training ratings: every neighbour (exact means, the
  * same aggregation as at prediction time) and dim 128; above: fanouts 25 then 10 and dim 64.
  * On ML-100K (validation carve of u1.base, never u1.test) exact means gave 0.8904 validation
@@ -99,19 +95,11 @@ static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int D,
     return off;
 }
 
-/* Node features as a CSR over feature rows: node v has entries fptr[v] .. fptr[v+1]-1. */
-typedef struct {
-    int64_t n_rows;      /* F */
-    int64_t max_per_node;
-    int64_t *fptr;       /* (N+1) */
-    int32_t *fidx;       /* feature row of each entry */
-    float *fw;           /* its weight */
-} sage_feat_t;
 
 typedef struct {
     int D, nt;
     int64_t N;
-    sage_feat_t feat;
+    rg_i_gnn_feat_t feat;
     /* prediction state (attach) */
     int attached;
     int64_t *gptr;       /* (N+1) full neighbourhood CSR over global ids */
@@ -159,87 +147,9 @@ static rg_error_t sage_bind(sage_view_t *v, const rg_model_t *m, float *block) {
     return RG_SUCCESS;
 }
 
-/* ---- node features ---- */
-
-static int sage_age_bucket(int32_t age) {
-    static const int32_t lower[RG_SAGE_N_AGE - 1] = {18, 25, 35, 45, 50, 56};
-    int b = 0;
-    while (b < RG_SAGE_N_AGE - 1 && age >= lower[b]) {
-        b++;
-    }
-    return b;
-}
-
-static int64_t sage_feat_rows(const rg_graph_t *g) {
-    int64_t n = g->n_genres;
-    if (g->has_demographics) {
-        n += RG_SAGE_N_GENDER + RG_SAGE_N_AGE + g->n_occupations;
-    }
-    return n > 0 ? n : 1;
-}
-
-static void sage_feat_free(sage_feat_t *f) {
-    free(f->fptr);
-    free(f->fidx);
-    free(f->fw);
-    memset(f, 0, sizeof *f);
-}
-
-/* Builds the feature CSR of every node of g.  O(N + G M). */
-static rg_error_t sage_feat_init(sage_feat_t *f, const rg_graph_t *g) {
-    int64_t U = g->n_users, M = g->n_movies, N = U + M, G = g->n_genres;
-    memset(f, 0, sizeof *f);
-    f->n_rows = sage_feat_rows(g);
-    int64_t per_user = g->has_demographics ? 3 : 0, per_movie = G;
-    f->max_per_node = per_user > per_movie ? per_user : per_movie;
-    size_t cap = (size_t) (U * per_user + M * per_movie + 1);
-    f->fptr = rg_malloc((size_t) (N + 1) * sizeof *f->fptr);
-    f->fidx = rg_malloc(cap * sizeof *f->fidx);
-    f->fw = rg_malloc(cap * sizeof *f->fw);
-    if (!f->fptr || !f->fidx || !f->fw) {
-        sage_feat_free(f);
-        RG_ERROR(RG_ENOMEM, "sage: cannot allocate the feature lists of %lld nodes",
-                 (long long) N);
-    }
-    int64_t k = 0;
-    f->fptr[0] = 0;
-    for (int64_t u = 0; u < U; u++) {
-        if (g->has_demographics) {
-            int32_t base = (int32_t) G;
-            if (g->user_gender[u] == RG_GENDER_M || g->user_gender[u] == RG_GENDER_F) {
-                f->fidx[k] = base + (g->user_gender[u] == RG_GENDER_F);
-                f->fw[k++] = 1.0f;
-            }
-            base += RG_SAGE_N_GENDER;
-            if (g->user_age[u] >= 0) {
-                f->fidx[k] = base + sage_age_bucket(g->user_age[u]);
-                f->fw[k++] = 1.0f;
-            }
-            base += RG_SAGE_N_AGE;
-            if (g->user_occupation[u] >= 0 && g->user_occupation[u] < g->n_occupations) {
-                f->fidx[k] = base + g->user_occupation[u];
-                f->fw[k++] = 1.0f;
-            }
-        }
-        f->fptr[u + 1] = k;
-    }
-    for (int64_t j = 0; j < M; j++) {
-        uint32_t bits = g->movie_genres[j];
-        int n = __builtin_popcount(bits);
-        for (int64_t gi = 0; gi < G && n > 0; gi++) {
-            if (bits & (1u << gi)) {
-                f->fidx[k] = (int32_t) gi;
-                f->fw[k++] = 1.0f / (float) n;
-            }
-        }
-        f->fptr[U + j + 1] = k;
-    }
-    return RG_SUCCESS;
-}
-
 /* x (n,D) = emb[nodes] + feature sum of each node; fills the block feature CSR (bfptr...) so the
  * backward can reuse it. */
-static void sage_input_forward(const sage_view_t *p, const sage_feat_t *f, const int32_t *nodes,
+static void sage_input_forward(const sage_view_t *p, const rg_i_gnn_feat_t *f, const int32_t *nodes,
                                int64_t n, int64_t *bfptr, int32_t *bfidx, float *bfw, float *x,
                                float *fx, int D, int nt) {
     bfptr[0] = 0;
@@ -318,7 +228,7 @@ static void sage_free_impl(sage_t *t) {
     if (t == NULL) {
         return;
     }
-    sage_feat_free(&t->feat);
+    rg_i_gnn_feat_free(&t->feat);
     free(t->gptr);
     free(t->gidx);
     free(t->att_mem);
@@ -354,7 +264,7 @@ static rg_error_t sage_get_impl(rg_model_t *m, const rg_graph_t *g, sage_t **out
     t->nt = m->hp.n_threads;
     t->N = m->n_users + m->n_movies;
     if (t->feat.fptr == NULL) {
-        RG_CHECK(sage_feat_init(&t->feat, g));
+        RG_CHECK(rg_i_gnn_feat_init(&t->feat, g));
     }
     const rg_tensor_t *tf = rg_model_tensor(m, "feat_emb");
     if (tf == NULL || tf->rows != t->feat.n_rows || tf->cols != t->D) {
@@ -457,7 +367,7 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     RG_CHECK(rg_model_declare(m, "movie_emb", RG_DTYPE_F32, m->n_movies, D));
     RG_CHECK(rg_model_declare(m, "user_bias", RG_DTYPE_F32, m->n_users, 1));
     RG_CHECK(rg_model_declare(m, "movie_bias", RG_DTYPE_F32, m->n_movies, 1));
-    RG_CHECK(rg_model_declare(m, "feat_emb", RG_DTYPE_F32, sage_feat_rows(train), D));
+    RG_CHECK(rg_model_declare(m, "feat_emb", RG_DTYPE_F32, rg_i_gnn_feat_rows(train), D));
     RG_CHECK(rg_model_declare(m, "sage_w1", RG_DTYPE_F32, D, 3 * D));
     RG_CHECK(rg_model_declare(m, "sage_b1", RG_DTYPE_F32, D, 1));
     RG_CHECK(rg_model_declare(m, "sage_w2", RG_DTYPE_F32, D, 3 * D));
@@ -469,7 +379,7 @@ static rg_error_t sage_init(rg_model_t *m, const rg_graph_t *train) {
     rg_rng_t r;
     rg_rng_init(&r, rg_rng_mix(hp->seed, 0));
     rg_param_init_uniform(p.emb, (size_t) ((m->n_users + m->n_movies) * D), RG_SAGE_INIT_STD, &r);
-    rg_param_init_uniform(p.feat, (size_t) (sage_feat_rows(train) * D), RG_SAGE_INIT_STD, &r);
+    rg_param_init_uniform(p.feat, (size_t) (rg_i_gnn_feat_rows(train) * D), RG_SAGE_INIT_STD, &r);
     rg_param_init_he(p.w1, (size_t) (3 * D * D), (int) (3 * D), &r);
     rg_param_init_xavier(p.w2, (size_t) (3 * D * D), (int) (3 * D), (int) D, &r);
 
@@ -657,7 +567,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     RG_CHECK(rg_model_expect(m, "movie_emb", RG_DTYPE_F32, g->n_movies, Dm));
     RG_CHECK(rg_model_expect(m, "user_bias", RG_DTYPE_F32, g->n_users, 1));
     RG_CHECK(rg_model_expect(m, "movie_bias", RG_DTYPE_F32, g->n_movies, 1));
-    RG_CHECK(rg_model_expect(m, "feat_emb", RG_DTYPE_F32, sage_feat_rows(g), Dm));
+    RG_CHECK(rg_model_expect(m, "feat_emb", RG_DTYPE_F32, rg_i_gnn_feat_rows(g), Dm));
     RG_CHECK(rg_model_expect(m, "sage_w1", RG_DTYPE_F32, Dm, 3 * Dm));
     RG_CHECK(rg_model_expect(m, "sage_b1", RG_DTYPE_F32, Dm, 1));
     RG_CHECK(rg_model_expect(m, "sage_w2", RG_DTYPE_F32, Dm, 3 * Dm));
