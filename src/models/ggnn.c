@@ -5,6 +5,12 @@
  * hidden layer), T = hp.steps (message-passing rounds), S = hp.fanout[0] (message cap, 0 =
  * every rating).
  *
+ *   p_u, e_m                                  the inputs: id embedding plus the node's
+ *                                             feature rows (genres; gender, age bucket and
+ *                                             occupation when the data has them: the table of
+ *                                             gnn_common.h, as sage).  ML-100K validation carve,
+ *                                             mean of seeds 42/1/2: 0.8849 -> 0.8800; ML-1M
+ *                                             (dim 64): 0.8452 -> 0.8390
  *   a_u   = [mean_m e_m | mean_m (r_um - mu) e_m]   (2D) the plain and the rating-weighted
  *                                             (centred weights, see gnn_common.h) means of u's
  *                                             movies' embeddings (a uniform sample of S of them
@@ -58,7 +64,9 @@
  *
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
- * mlp_b2 (1,1), mlp_wlin (1,3D).  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on
+ * mlp_b2 (1,1), mlp_wlin (1,3D), feat_emb (F,D).  Each step first builds the input table
+ * X = [user_emb; movie_emb] + feature sums, which every part reads in place of the id tables;
+ * its gradient goes back to both tables at the end of the step.  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on
  * touched rows.
  * The two sides' states share the GRU: no tensor was added for the movie side.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
@@ -95,6 +103,7 @@ typedef struct {
     float *user_emb, *movie_emb, *user_bias, *movie_bias;
     float *wx, *wh, *bx, *bh;
     float *w1, *b1, *w2, *b2, *wlin;
+    float *feat;
 } ggnn_view_t;
 
 /* Decoder buffers for n rows. */
@@ -143,7 +152,10 @@ typedef struct {
     int attached;
     float *user_state;   /* (U,D) h^T from all training ratings */
     float *movie_state;  /* (M,D) g^T from all training ratings */
-    float *user_mean;    /* (D) mean user embedding: h^0 of a folded-in user */
+    float *user_mean;    /* (D) mean user input: h^0 of a folded-in user */
+    rg_i_gnn_feat_t feat; /* node features (gnn_common.h) */
+    float *X;            /* (U+M, D) inputs: [user_emb; movie_emb] + feature sums */
+    float *dX;           /* (U+M, D) their gradient, training only */
     float *att_mem;      /* attach scratch, see ggnn_attach */
     /* training state (init) */
     int training;
@@ -191,6 +203,7 @@ static void ggnn_bind(ggnn_view_t *v, const rg_model_t *m, float *block) {
     v->w2 = block + rg_model_tensor(m, "mlp_w2")->offset;
     v->b2 = block + rg_model_tensor(m, "mlp_b2")->offset;
     v->wlin = block + rg_model_tensor(m, "mlp_wlin")->offset;
+    v->feat = block + rg_model_tensor(m, "feat_emb")->offset;
 }
 
 /* Checks that every tensor exists with the shape the hyper-parameters give. */
@@ -219,6 +232,41 @@ static rg_error_t ggnn_check_tensors(const rg_model_t *m) {
         }
     }
     return RG_SUCCESS;
+}
+
+/* ---- inputs ---- */
+
+/* Builds t's feature lists for g (once) and its input table X (allocated once).  Errors:
+ * RG_ENOMEM. */
+static rg_error_t ggnn_inputs_alloc(ggnn_t *t, const rg_model_t *m, const rg_graph_t *g) {
+    if (t->feat.fptr == NULL) {
+        RG_CHECK(rg_i_gnn_feat_init(&t->feat, g));
+    }
+    if (t->X == NULL) {
+        size_t ND = (size_t) (m->n_users + m->n_movies) * (size_t) t->D;
+        t->X = rg_malloc((ND > 0 ? ND : 1) * sizeof *t->X);
+        if (t->X == NULL) {
+            RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the input table (%zu floats)", ND);
+        }
+    }
+    return RG_SUCCESS;
+}
+
+/* X = [user_emb; movie_emb] + each node's feature sum; then p reads X in place of the id
+ * tables (every other part of the model takes its inputs through p).  O((U+M) D). */
+static void ggnn_inputs(ggnn_view_t *p, const ggnn_t *t, const rg_model_t *m) {
+    size_t UD = (size_t) m->n_users * (size_t) t->D, MD = (size_t) m->n_movies * (size_t) t->D;
+    int64_t N = m->n_users + m->n_movies;
+    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, N, t->feat.n_rows};
+    rg_mp_aggregate_forward(t->X, NULL, NULL, p->feat, &fcsr, t->D, RG_AGG_WSUM, 1);
+    for (size_t i = 0; i < UD; i++) {
+        t->X[i] += p->user_emb[i];
+    }
+    for (size_t i = 0; i < MD; i++) {
+        t->X[UD + i] += p->movie_emb[i];
+    }
+    p->user_emb = t->X;
+    p->movie_emb = t->X + UD;
 }
 
 /* ---- decoder: forward / backward over n rows ---- */
@@ -418,6 +466,9 @@ static void ggnn_free_impl(ggnn_t *t) {
     free(t->movie_state);
     free(t->user_mean);
     free(t->att_mem);
+    rg_i_gnn_feat_free(&t->feat);
+    free(t->X);
+    free(t->dX);
     rg_i_gnn_opt_free(&t->opt);
     free(t->perm);
     free(t->units);
@@ -519,6 +570,12 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
                  n_floats);
     }
     RG_CHECK(rg_i_gnn_avg_init(&t->avg, m->n_params));
+    RG_CHECK(ggnn_inputs_alloc(t, m, g));
+    size_t ND = (size_t) (U + M) * (size_t) D;
+    t->dX = rg_malloc((ND > 0 ? ND : 1) * sizeof *t->dX);
+    if (t->dX == NULL) {
+        RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the input gradient (%zu floats)", ND);
+    }
     float *w = t->ws_mem;
     w += ggnn_side_carve(&t->us, w, t->cap_units, t->cap_msgs, D, T);
     w += ggnn_side_carve(&t->ms, w, t->cap_edges, t->cap_mmsgs, D, T);
@@ -591,6 +648,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     RG_CHECK(rg_model_declare(m, "mlp_w2", RG_DTYPE_F32, 1, H));
     RG_CHECK(rg_model_declare(m, "mlp_b2", RG_DTYPE_F32, 1, 1));
     RG_CHECK(rg_model_declare(m, "mlp_wlin", RG_DTYPE_F32, 1, 3 * D));
+    RG_CHECK(rg_model_declare(m, "feat_emb", RG_DTYPE_F32, rg_i_gnn_feat_rows(train), D));
     RG_CHECK(rg_model_alloc(m));
 
     ggnn_view_t p;
@@ -604,6 +662,7 @@ static rg_error_t ggnn_init(rg_model_t *m, const rg_graph_t *train) {
     rg_param_init_he(p.w1, (size_t) (H * 3 * D), (int) (3 * D), &r);
     rg_param_init_xavier(p.w2, (size_t) H, (int) H, 1, &r);
     rg_param_init_xavier(p.wlin, (size_t) (3 * D), (int) (3 * D), 1, &r);
+    rg_param_init_uniform(p.feat, (size_t) (rg_i_gnn_feat_rows(train) * D), RG_GGNN_INIT_STD, &r);
 
     ggnn_t *t = NULL;
     RG_CHECK(ggnn_get_impl(m, &t));
@@ -709,6 +768,14 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
     ggnn_view_t p, g;
     ggnn_bind(&p, m, m->params);
     ggnn_bind(&g, m, t->opt.grads);
+    /* the inputs X replace the id tables (forward was: X = emb + feature sums); their gradient
+     * dX goes back to both at the end */
+    ggnn_inputs(&p, t, m);
+    size_t UD = (size_t) m->n_users * (size_t) D, MD = (size_t) m->n_movies * (size_t) D;
+    float *g_user = g.user_emb, *g_movie = g.movie_emb;
+    rg_param_zero(t->dX, UD + MD);
+    g.user_emb = t->dX;
+    g.movie_emb = t->dX + UD;
     rg_mp_csr_t ucsr = {t->msg_ptr, t->msg_idx, t->msg_w, NULL, nu, m->n_movies};
     rg_mp_csr_t mcsr = {t->mmsg_ptr, t->mmsg_idx, t->mmsg_w, NULL, nm, m->n_users};
 
@@ -751,6 +818,16 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
     }
     ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, D,
                        T, nt);
+    /* forward was: X = [user_emb; movie_emb] + feature sums */
+    for (size_t i = 0; i < UD; i++) {
+        g_user[i] += t->dX[i];
+    }
+    for (size_t i = 0; i < MD; i++) {
+        g_movie[i] += t->dX[UD + i];
+    }
+    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, m->n_users + m->n_movies,
+                        t->feat.n_rows};
+    rg_mp_aggregate_backward(g.feat, t->dX, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM, 1);
 
     rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
     if (t->SM > 0) {
@@ -805,10 +882,7 @@ rg_error_t rg_i_ggnn_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     int64_t n_units = ggnn_epoch_prepare(t, m, g, epoch), pos = 0, ne = 0;
     int64_t nu = ggnn_build_batch(t, g, n_units, &pos, m->hp.batch, &ne);
     int64_t nm = t->SM > 0 ? ggnn_build_movie_units(t, g, ne) : 0;
-    rg_param_zero(t->opt.grads, m->n_params);
-    for (int i = 0; i < RG_I_GNN_N_TABLES; i++) {
-        t->opt.n_touched[i] = 0;
-    }
+    rg_i_gnn_opt_reset(&t->opt, m->n_params);
     *loss = ne > 0 ? ggnn_batch_grad(t, m, nu, ne, nm, epoch, 0) : 0.0;
     *grads = t->opt.grads;
     return RG_SUCCESS;
@@ -854,7 +928,7 @@ static void ggnn_full_states(const ggnn_view_t *p, const rg_mp_csr_t *csr, const
     memcpy(out, hs + (size_t) T * nD, nD * sizeof *hs);
 }
 
-/* Final user and movie states from all ratings of g, and the mean user embedding. */
+/* Final user and movie states from all ratings of g, and the mean user input. */
 static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     ggnn_t *t = NULL;
     RG_CHECK(ggnn_check_tensors(m));
@@ -889,8 +963,11 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     if (t->att_mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate %zu floats of inference scratch", n_floats);
     }
+    RG_CHECK(rg_model_expect(m, "feat_emb", RG_DTYPE_F32, rg_i_gnn_feat_rows(g), D));
+    RG_CHECK(ggnn_inputs_alloc(t, m, g));
     ggnn_view_t p;
     ggnn_bind(&p, m, m->params);
+    ggnn_inputs(&p, t, m);
     float mu = (float) m->global_mean;
     rg_mp_csr_t ucsr = {g->user_ptr, g->user_adj, g->rating, NULL, g->n_users, g->n_movies};
     rg_mp_csr_t mcsr = {g->movie_ptr, g->movie_adj, g->rating, g->movie_eid, g->n_movies,
@@ -1028,7 +1105,9 @@ static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     float *hs = wc + n, *cache = hs + (size_t) (t->T + 1) * (size_t) D;
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, movies, ratings, NULL, 1, m->n_movies};
-    ggnn_messages_forward(p.movie_emb, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
+    /* the movies' inputs as attach left them */
+    const float *movie_in = t->X + (size_t) m->n_users * (size_t) D;
+    ggnn_messages_forward(movie_in, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
     memcpy(hs, t->user_mean, (size_t) D * sizeof *hs);
     ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T);
     rg_error_t rc = ggnn_score_state(m, hs + (size_t) t->T * (size_t) D, -1, out);
