@@ -401,6 +401,16 @@ static rg_error_t sage_check_epoch_graph(const rg_model_t *m, const rg_graph_t *
     return RG_SUCCESS;
 }
 
+/* Ratings per step: hp.batch at most, as equal as the epoch allows (ceil(E / steps) for
+ * steps = ceil(E / hp.batch)).  A remainder batch would take a full Adam step however few
+ * ratings it held (Adam scales every step to about lr): on ML-1M the old batch of E/64 left 11
+ * ratings for the last step, and the validation curve jumped with it (0.8744 against 0.8579 at
+ * a batch of 13000, from the helper sweep). */
+static int64_t sage_batch_size(const sage_t *t) {
+    int64_t steps = (t->n_edges + t->B - 1) / t->B;
+    return steps > 0 ? (t->n_edges + steps - 1) / steps : t->B;
+}
+
 /* Shuffled edge order of `epoch`. */
 static void sage_epoch_prepare(sage_t *t, const rg_model_t *m, int epoch) {
     rg_rng_t r;
@@ -518,7 +528,7 @@ rg_error_t rg_i_sage_batch_grad(rg_model_t *m, const rg_graph_t *g, int epoch, d
     sage_t *t = m->impl;
     sage_epoch_prepare(t, m, epoch);
     rg_i_gnn_opt_reset(&t->opt, m->n_params);
-    int64_t nb = t->n_edges < t->B ? t->n_edges : t->B;
+    int64_t nb = t->n_edges < sage_batch_size(t) ? t->n_edges : sage_batch_size(t);
     *loss = 0.0;
     if (nb > 0) {
         RG_CHECK(sage_batch_grad(t, m, g, epoch, 0, 0, nb, loss));
@@ -532,12 +542,13 @@ static rg_error_t sage_epoch(rg_model_t *m, const rg_graph_t *g, int epoch, doub
     sage_t *t = m->impl;
     rg_i_gnn_avg_begin(&t->avg, m, RG_SAGE_AVG_EPOCHS,
                        (double) (t->n_edges + t->B - 1) / (double) t->B);
+    int64_t per = sage_batch_size(t);
     sage_epoch_prepare(t, m, epoch);
     double sse = 0.0;
     int64_t batch_index = 0;
     float lr = rg_i_gnn_lr(m, epoch);
-    for (int64_t e0 = 0; e0 < t->n_edges; e0 += t->B, batch_index++) {
-        int64_t nb = t->n_edges - e0 < t->B ? t->n_edges - e0 : t->B;
+    for (int64_t e0 = 0; e0 < t->n_edges; e0 += per, batch_index++) {
+        int64_t nb = t->n_edges - e0 < per ? t->n_edges - e0 : per;
         double l = 0.0;
         RG_CHECK(sage_batch_grad(t, m, g, epoch, batch_index, e0, nb, &l));
         rg_i_gnn_opt_step(&t->opt, m, lr);
