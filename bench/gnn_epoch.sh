@@ -11,7 +11,6 @@
 # OpenBLAS runs single-threaded here (OPENBLAS_NUM_THREADS=1 unless set): the layers' products
 # are small, and on a shared machine OpenBLAS's spinning pool measured 3-4x the wall time of the
 # same run without it (ggnn, 6 epochs: 43 s vs 12 s at load ~15); OpenMP (--threads) remains.
-# ML-1M runs ggnn at --dim 64 (32 is the ML-100K-tuned default).
 #
 # usage: bench/gnn_epoch.sh [--bin REELGRAPH] [--ml1m] [--threads N] [MODEL...]
 # Data: $RG_DATA_DIR (default /work/shared/data).  Needs python3 for the JSON.
@@ -63,8 +62,6 @@ done
 if [ "$ML1M" = 1 ]; then
     "$BIN" import "$DATA/ml-1m" -o "$TMP/ml1m.rg" >/dev/null 2>&1
     for m in "${MODELS[@]}"; do
-        extra=()
-        [ "$m" = ggnn ] && extra=(--dim 64)
-        run "ML-1M random:0.1" "$TMP/ml1m.rg" "$m" --split random:0.1 --seed 42 "${extra[@]}"
+        run "ML-1M random:0.1" "$TMP/ml1m.rg" "$m" --split random:0.1 --seed 42
     done
 fi
