@@ -11,7 +11,8 @@
 # and the minimum epoch wall time of each side and the ratio of the medians; the target is
 # >= 10x.  CPU seconds of the whole process (start-up, import of the text files by the peer,
 # test evaluation included) are printed beside them.  Wall times depend on the machine's load:
-# the script prints the load average; run it on a quiet machine.
+# the script prints the load average; run it on a quiet machine.  Both peers implement the same
+# model as reelgraph (features, dot path, parameter averaging: see bench/peers/).
 #
 # usage: bench/gnn_speed.sh [--bin REELGRAPH] [--threads N] [--epochs E] [--out FILE] [MODEL...]
 # Data: $RG_DATA_DIR (default /work/shared/data).  Needs /usr/bin/python3 with torch.
@@ -35,7 +36,10 @@ done
 DATA=${RG_DATA_DIR:-/work/shared/data}/ml-100k
 PY=${RG_PYTHON:-/usr/bin/python3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=passive
+# OpenBLAS single-threaded inside both (the reelgraph command's own setting; PyTorch's threads
+# are torch.set_num_threads); OpenMP's wait policy is left at its default for both sides: on a
+# quiet machine passive waiting costs the many short regions of an epoch ~10%.
+export OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 "$BIN" import "$DATA" -o "$TMP/ml100k.rg" >/dev/null 2>&1

@@ -123,6 +123,50 @@ class Data:
         return f
 
 
+    def node_features(self):
+        """(n_users + n_movies, G + 2 + 7 + n_occupations): reelgraph's feature table
+        (gnn_common.h) over global node ids: movies' genres weighted 1/#genres, users'
+        one-hot gender, age bucket and occupation."""
+        genres = self.genres / np.maximum(self.genres.sum(1, keepdims=True), 1.0)
+        uf = self.user_features()
+        U, G = self.n_users, genres.shape[1]
+        f = np.zeros((U + self.n_movies, G + uf.shape[1]), dtype=np.float32)
+        f[U:, :G] = genres
+        f[:U, G:] = uf
+        return f
+
+
+class ParamAverage:
+    """reelgraph's parameter averaging (gnn_common.h rg_i_gnn_avg_*): an exponential moving
+    average of the parameters over `horizon` optimiser steps (the plain mean of the first
+    iterates until then), updated every horizon/32 steps; swap() exchanges it with the live
+    parameters, for validation and test, and swaps back before training resumes."""
+
+    def __init__(self, params, horizon):
+        horizon = max(horizon, 1.0)
+        self.params = list(params)
+        self.every = max(int(horizon / 32.0), 1)
+        self.beta = (1.0 - 1.0 / horizon) ** self.every
+        self.avg = [p.detach().clone() for p in self.params]
+        self.steps, self.n_avg = 0, 0
+
+    @torch.no_grad()
+    def step(self):
+        if self.steps % self.every == 0:
+            self.n_avg += 1
+            w = max(1.0 / self.n_avg, 1.0 - self.beta)
+            for a, p in zip(self.avg, self.params):
+                a.add_(p.detach() - a, alpha=w)
+        self.steps += 1
+
+    @torch.no_grad()
+    def swap(self):
+        for a, p in zip(self.avg, self.params):
+            tmp = p.detach().clone()
+            p.copy_(a)
+            a.copy_(tmp)
+
+
 def cosine_lr(lr, epoch, epochs, floor=0.1):
     """reelgraph's GNN schedule (gnn_common.c rg_i_gnn_lr): cosine decay from lr at epoch 0 to
     floor * lr at the last epoch."""

@@ -1,21 +1,28 @@
 """ggnn.py: PyTorch peer of reelgraph's `ggnn` (GRU-based gated GNN, T rounds).
 
-Same model and training scheme as src/models/ggnn.c:
+Same model and training scheme as src/models/ggnn.c, user side only (reelgraph also updates
+each target movie's state from its raters on graphs of up to 250K ratings; bench/gnn_speed.sh
+compares the two without it, --fanout 64,0):
+    p_u, e_m = id embedding + feature rows    (genres; gender, age bucket, occupation: the
+                                           table of common.Data.node_features)
     a_u   = [mean_m e_m | mean_m (r_um - mu) e_m]   plain and centred-rating-weighted means of
-                                           the user's movie embeddings (2D; at most S movies in
+                                           the user's movies' inputs (2D; at most S movies in
                                            training, a uniform sample)
     h_u^0 = p_u;  h_u^t = GRUCell(a_u, h_u^{t-1}), t = 1..T (one cell shared by all rounds)
     z     = dropout([h_u^T | e_m | h_u^T * e_m])   (dropout in training only, p = --dropout)
-    r^    = mu + b_u + b_m + w2 . relu(W1 z + b1) + b2 + v . z   (MLP plus a linear path)
+    r^    = mu + b_u + b_m + w2 . relu(W1 z + b1) + b2 + v . z + h_u^T . e_m
+                                           (MLP, a linear path and a dot path)
 Training units: every epoch each user's ratings are shuffled and dealt into K = 5 folds; unit
 (u, f) computes u's state from the ratings outside fold f and is trained on the ratings in it,
 so a rating never feeds its own prediction.  Batches are random sets of units holding about
 --batch target ratings.  Loss: mean squared error.  Adam (0.9, 0.999, 1e-8), learning rate
-cosine-decayed to lr/10 over the epochs, coupled L2 = reg: lazy (SparseAdam, L2 on the touched rows) for the id embeddings and biases, dense for the
-GRU and the decoder.  Init: embeddings U(-0.1, 0.1), GRU weights Xavier-uniform per gate,
-W1 He-uniform, w2 and v Xavier-uniform, biases 0.  Validation carve, per-epoch validation RMSE and the final
-full-neighbourhood state as in sage.py.  Batch assembly is vectorised (numpy), the model is
-plain torch.nn (GRUCell, Linear, Embedding).
+cosine-decayed to lr/10 over the epochs, coupled L2 = reg: lazy (SparseAdam, L2 on the touched
+rows) for the id embeddings and biases, dense for the feature table, the GRU and the decoder.
+Init: embeddings U(-0.1, 0.1), GRU weights Xavier-uniform per gate, W1 He-uniform, w2 and v
+Xavier-uniform, biases 0.  Validation carve, per-epoch validation RMSE and the final
+full-neighbourhood state as in sage.py; validation and test use the moving average of the
+parameters over the last 3 epochs of steps (common.ParamAverage).  Batch assembly is
+vectorised (numpy), the model is plain torch.nn (GRUCell, Linear, Embedding).
 
 usage: /usr/bin/python3 bench/peers/ggnn.py --data ML100K --train u1.base --test u1.test [opts]
 """
@@ -28,12 +35,15 @@ import common
 
 FOLDS = 5
 INIT_BOUND = 0.1
+AVG_EPOCHS = 3  # horizon of the parameter average, as reelgraph's RG_GGNN_AVG_EPOCHS
 
 
 class GGNN(torch.nn.Module):
-    def __init__(self, U, M, D, T, dropout):
+    def __init__(self, U, M, D, T, dropout, feats):
         super().__init__()
-        self.T = T
+        self.T, self.U = T, U
+        self.register_buffer("feats", feats)
+        self.feat_emb = torch.nn.Parameter(torch.empty(feats.shape[1], D))
         self.drop = torch.nn.Dropout(dropout)
         self.user_emb = torch.nn.Embedding(U, D, sparse=True)
         self.movie_emb = torch.nn.Embedding(M, D, sparse=True)
@@ -45,6 +55,7 @@ class GGNN(torch.nn.Module):
         self.lin = torch.nn.Linear(3 * D, 1, bias=False)
         for e in (self.user_emb, self.movie_emb):
             torch.nn.init.uniform_(e.weight, -INIT_BOUND, INIT_BOUND)
+        torch.nn.init.uniform_(self.feat_emb, -INIT_BOUND, INIT_BOUND)
         for e in (self.user_bias, self.movie_bias):
             torch.nn.init.zeros_(e.weight)
         for w in (self.gru.weight_ih, self.gru.weight_hh):
@@ -58,23 +69,29 @@ class GGNN(torch.nn.Module):
         torch.nn.init.zeros_(self.l1.bias)
         torch.nn.init.zeros_(self.l2.bias)
 
+    def user_in(self, users):
+        return self.user_emb(users) + self.feats[users] @ self.feat_emb
+
+    def movie_in(self, movies):
+        return self.movie_emb(movies) + self.feats[self.U + movies] @ self.feat_emb
+
     def state(self, users, seg, msg_movie, msg_r, mu):
         """h^T of each unit: users (n), messages (segment, movie, rating)."""
         n, D = len(users), self.movie_emb.embedding_dim
-        e = self.movie_emb(msg_movie)
+        e = self.movie_in(msg_movie)
         deg = torch.bincount(seg, minlength=n).clamp(min=1).unsqueeze(1).float()
         a0 = torch.zeros(n, D).index_add_(0, seg, e) / deg
         a1 = torch.zeros(n, D).index_add_(0, seg, (msg_r - mu).unsqueeze(1) * e) / deg
         x = torch.cat([a0, a1], 1)
-        h = self.user_emb(users)
+        h = self.user_in(users)
         for _ in range(self.T):
             h = self.gru(x, h)
         return h
 
     def head(self, h, movies, users):
-        e = self.movie_emb(movies)
+        e = self.movie_in(movies)
         z = self.drop(torch.cat([h, e, h * e], 1))
-        s = self.l2(torch.relu(self.l1(z)))[:, 0] + self.lin(z)[:, 0]
+        s = self.l2(torch.relu(self.l1(z)))[:, 0] + self.lin(z)[:, 0] + (h * e).sum(1)
         return s + self.user_bias(users)[:, 0] + self.movie_bias(movies)[:, 0]
 
 
@@ -90,11 +107,11 @@ def main():
     rng = common.setup(args)
     data = common.Data(args, rng)
     U, M, D = data.n_users, data.n_movies, args.dim
-    model = GGNN(U, M, D, args.steps, args.dropout)
+    model = GGNN(U, M, D, args.steps, args.dropout, torch.from_numpy(data.node_features()))
     sparse = [model.user_emb.weight, model.movie_emb.weight, model.user_bias.weight,
               model.movie_bias.weight]
     dense = list(model.gru.parameters()) + list(model.l1.parameters()) + list(model.l2.parameters()) + \
-        list(model.lin.parameters())
+        list(model.lin.parameters()) + [model.feat_emb]
     opt_sparse = torch.optim.SparseAdam(sparse, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     opt_dense = torch.optim.Adam(dense, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
                                  weight_decay=args.reg)
@@ -120,6 +137,8 @@ def main():
         return pred
 
     rec = common.Recorder("ggnn", args)
+    avg = common.ParamAverage(model.parameters(),
+                              AVG_EPOCHS * ((len(fu) + args.batch - 1) // args.batch))
     for epoch in range(args.epochs):
         if rec.out_of_time():
             break
@@ -179,13 +198,17 @@ def main():
             loss.backward()
             opt_sparse.step()
             opt_dense.step()
+            avg.step()
             sse += float((e.detach() ** 2).sum())
             n_seen += len(t_r)
         val = None
         if len(data.val_r):
+            avg.swap()
             p = predict(data.val_u, data.val_m, fu, fm, fr)
+            avg.swap()
             val = common.rating_metrics(p, data.val_r, data.rmin, data.rmax)["rmse"]
         rec.epoch(sse / max(n_seen, 1), val, time.monotonic() - t0)
+    avg.swap()
     pred = predict(data.test_u, data.test_m, data.train_u, data.train_m, data.train_r)
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,

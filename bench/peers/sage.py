@@ -17,7 +17,9 @@ for the feature table and the layers.  Init: embeddings
 U(-0.1, 0.1), W1 He-uniform, W2 Xavier-uniform, biases 0.  A seeded --val-fraction of the
 training ratings is held out; each epoch ends with a full-neighbourhood pass over the rest and
 the validation RMSE (as reelgraph's trainer does); the test predictions use the full
-neighbourhoods of all training ratings.  Sampling is vectorised in torch (no Python per node).
+neighbourhoods of all training ratings.  Validation and test use the moving average of the
+parameters over the last 3 epochs of steps (common.ParamAverage), training continues from the
+optimiser's own iterate, as reelgraph does.  Sampling is vectorised in torch (no Python per node).
 
 usage: /usr/bin/python3 bench/peers/sage.py --data ML100K --train u1.base --test u1.test [opts]
 """
@@ -29,6 +31,7 @@ import torch
 import common
 
 INIT_BOUND = 0.1
+AVG_EPOCHS = 3  # horizon of the parameter average, as reelgraph's RG_SAGE_AVG_EPOCHS
 
 
 class Graph:
@@ -137,12 +140,7 @@ def main():
     rng = common.setup(args)
     data = common.Data(args, rng)
     U, M, D = data.n_users, data.n_movies, args.dim
-    genres = data.genres / np.maximum(data.genres.sum(1, keepdims=True), 1.0)
-    uf = data.user_features()
-    feats = np.zeros((U + M, genres.shape[1] + uf.shape[1]), dtype=np.float32)
-    feats[U:, :genres.shape[1]] = genres
-    feats[:U, genres.shape[1]:] = uf
-    model = Sage(U, M, torch.from_numpy(feats), D, args.dropout, data.mu)
+    model = Sage(U, M, torch.from_numpy(data.node_features()), D, args.dropout, data.mu)
     sparse = [model.emb.weight, model.bias.weight]
     dense = [model.feat_emb] + list(model.l1.parameters()) + list(model.l2.parameters())
     opt_sparse = torch.optim.SparseAdam(sparse, lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
@@ -169,6 +167,8 @@ def main():
 
     rec = common.Recorder("sage", args)
     excluded = torch.zeros(fit.E, dtype=torch.bool)
+    avg = common.ParamAverage(model.parameters(),
+                              AVG_EPOCHS * ((fit.E + args.batch - 1) // args.batch))
     for epoch in range(args.epochs):
         t0 = time.monotonic()
         common.set_lr([opt_sparse, opt_dense], common.cosine_lr(args.lr, epoch, args.epochs))
@@ -199,12 +199,16 @@ def main():
             loss.backward()
             opt_sparse.step()
             opt_dense.step()
+            avg.step()
             sse += float((e.detach() ** 2).sum())
         val = None
         if len(data.val_r):
+            avg.swap()
             p = predict_all(fit, data.val_u, data.val_m)
+            avg.swap()
             val = common.rating_metrics(p, data.val_r, data.rmin, data.rmax)["rmse"]
         rec.epoch(sse / fit.E, val, time.monotonic() - t0)
+    avg.swap()
     pred = predict_all(full, data.test_u, data.test_m)
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,
