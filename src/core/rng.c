@@ -24,21 +24,6 @@ uint64_t rg_rng_mix(uint64_t seed, uint64_t stream) {
     return rg_i_splitmix64(&x);
 }
 
-static inline uint64_t rg_i_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t rg_rng_u64(rg_rng_t *r) {
-    uint64_t *s = r->s;
-    uint64_t result = rg_i_rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rg_i_rotl(s[3], 45);
-    return result;
-}
-
 uint64_t rg_rng_below(rg_rng_t *r, uint64_t n) {
     /* Lemire's multiply-shift with rejection of the biased low region. */
     unsigned __int128 m = (unsigned __int128) rg_rng_u64(r) * n;
