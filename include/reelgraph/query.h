@@ -141,9 +141,9 @@ void rg_block_free(rg_block_t *b);
  * allowed).  Each dst node of each layer draws from its own stream, rg_rng_mix of (seed,
  * batch_index), the layer and the node's position, so the result depends only on (seed,
  * batch_index, targets, options), never on threads: a layer's nodes are sampled in parallel
- * (o->n_threads, at most the threads the block was sized for), then numbered serially.  Edges listed in exclude_eids (may be
- * NULL; e.g. the batch's own training edges, to keep their ratings out of the messages) are
- * never sampled.  Errors: RG_EINVAL (n_targets > max_targets, an id out of range, an edge id
+ * (o->n_threads, at most the threads the block was sized for), then numbered serially.  Edges
+ * listed in exclude_eids (may be NULL; e.g. the batch's own training edges, to keep their
+ * ratings out of the messages) are never sampled.  Errors: RG_EINVAL (n_targets > max_targets, an id out of range, an edge id
  * out of range, a graph other than the one the block was sized for).  Time: O(sum over dst nodes
  * of min(deg, F) draws) for uniform, O(sum of degrees) for the weighted kinds. */
 rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *targets,

@@ -65,9 +65,9 @@
  * Tensors: user_emb (U,D), movie_emb (M,D), user_bias (U,1), movie_bias (M,1), gru_wx (3D,2D),
  * gru_wh (3D,D), gru_bx (3D,1), gru_bh (3D,1), mlp_w1 (H,3D), mlp_b1 (H,1), mlp_w2 (1,H),
  * mlp_b2 (1,1), mlp_wlin (1,3D), feat_emb (F,D).  Each step first builds the input table
- * X = [user_emb; movie_emb] + feature sums, which every part reads in place of the id tables;
- * its gradient goes back to both tables at the end of the step.  Optimiser: Adam, lazy on the id tables, L2 = hp.reg on
- * touched rows.
+ * rows X = [user_emb; movie_emb] + feature sums of the nodes it reads, which every part reads
+ * in place of the id tables; their gradient goes back to both tables at the end of the step.
+ * Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
  * The two sides' states share the GRU: no tensor was added for the movie side.
  * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
  */
@@ -267,6 +267,45 @@ static void ggnn_inputs(ggnn_view_t *p, const ggnn_t *t, const rg_model_t *m) {
     }
     p->user_emb = t->X;
     p->movie_emb = t->X + UD;
+}
+
+/* X rows of the n distinct nodes `rows` of one side (offset 0 for users, U for movies; emb is
+ * that side's id table): emb row + feature sum.  O(n D). */
+static void ggnn_input_rows(float *X, const float *emb, const float *feat,
+                            const rg_i_gnn_feat_t *f, const int32_t *rows, int64_t n,
+                            int64_t offset, int D) {
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v = offset + rows[i];
+        float *x = X + (size_t) v * (size_t) D;
+        memcpy(x, emb + (size_t) rows[i] * (size_t) D, (size_t) D * sizeof *x);
+        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
+            const float *fr = feat + (size_t) f->fidx[k] * (size_t) D;
+            for (int c = 0; c < D; c++) {
+                x[c] += f->fw[k] * fr[c];
+            }
+        }
+    }
+}
+
+/* Backward of ggnn_input_rows: for each listed node, gemb row += dX row, gfeat rows += fw dX
+ * row; then zeroes those dX rows for the next step.  O(n D). */
+static void ggnn_input_rows_backward(float *gemb, float *gfeat, float *dX,
+                                     const rg_i_gnn_feat_t *f, const int32_t *rows, int64_t n,
+                                     int64_t offset, int D) {
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v = offset + rows[i];
+        float *dx = dX + (size_t) v * (size_t) D, *ge = gemb + (size_t) rows[i] * (size_t) D;
+        for (int c = 0; c < D; c++) {
+            ge[c] += dx[c];
+        }
+        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
+            float *gf = gfeat + (size_t) f->fidx[k] * (size_t) D;
+            for (int c = 0; c < D; c++) {
+                gf[c] += f->fw[k] * dx[c];
+            }
+        }
+        memset(dx, 0, (size_t) D * sizeof *dx);
+    }
 }
 
 /* ---- decoder: forward / backward over n rows ---- */
@@ -572,7 +611,7 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     RG_CHECK(rg_i_gnn_avg_init(&t->avg, m->n_params));
     RG_CHECK(ggnn_inputs_alloc(t, m, g));
     size_t ND = (size_t) (U + M) * (size_t) D;
-    t->dX = rg_malloc((ND > 0 ? ND : 1) * sizeof *t->dX);
+    t->dX = rg_calloc(ND > 0 ? ND : 1, sizeof *t->dX); /* zero between steps */
     if (t->dX == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the input gradient (%zu floats)", ND);
     }
@@ -770,12 +809,29 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
     ggnn_view_t p, g;
     ggnn_bind(&p, m, m->params);
     ggnn_bind(&g, m, t->opt.grads);
-    /* the inputs X replace the id tables (forward was: X = emb + feature sums); their gradient
-     * dX goes back to both at the end */
-    ggnn_inputs(&p, t, m);
-    size_t UD = (size_t) m->n_users * (size_t) D, MD = (size_t) m->n_movies * (size_t) D;
+    /* the rows this step reads (they are also the rows Adam updates): users of the units and,
+     * with a movie side, the raters in its messages; the target movies and the movies in the
+     * user messages */
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
+    if (t->SM > 0) {
+        rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->mmsg_idx, t->mmsg_ptr[nm]);
+    }
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->edge_movie, ne);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->msg_idx, t->msg_ptr[nu]);
+    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_BIAS, t->edge_movie, ne);
+    const int32_t *ru = t->opt.rows[RG_I_GNN_USER_EMB], *rm = t->opt.rows[RG_I_GNN_MOVIE_EMB];
+    int64_t n_ru = t->opt.n_touched[RG_I_GNN_USER_EMB];
+    int64_t n_rm = t->opt.n_touched[RG_I_GNN_MOVIE_EMB];
+    /* the inputs X of those rows replace the id tables (forward was: X = emb + feature sums;
+     * no other row of X is read this step); their gradient dX (zero between steps) goes back
+     * to both at the end */
+    size_t UD = (size_t) m->n_users * (size_t) D;
+    ggnn_input_rows(t->X, p.user_emb, p.feat, &t->feat, ru, n_ru, 0, D);
+    ggnn_input_rows(t->X, p.movie_emb, p.feat, &t->feat, rm, n_rm, m->n_users, D);
+    p.user_emb = t->X;
+    p.movie_emb = t->X + UD;
     float *g_user = g.user_emb, *g_movie = g.movie_emb;
-    rg_param_zero(t->dX, UD + MD);
     g.user_emb = t->dX;
     g.movie_emb = t->dX + UD;
     rg_mp_csr_t ucsr = {t->msg_ptr, t->msg_idx, t->msg_w, NULL, nu, m->n_movies};
@@ -820,25 +876,9 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
     }
     ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, D,
                        T, nt);
-    /* forward was: X = [user_emb; movie_emb] + feature sums */
-    for (size_t i = 0; i < UD; i++) {
-        g_user[i] += t->dX[i];
-    }
-    for (size_t i = 0; i < MD; i++) {
-        g_movie[i] += t->dX[UD + i];
-    }
-    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, m->n_users + m->n_movies,
-                        t->feat.n_rows};
-    rg_mp_aggregate_backward(g.feat, t->dX, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM, 1);
-
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->unit_user, nu);
-    if (t->SM > 0) {
-        rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_EMB, t->mmsg_idx, t->mmsg_ptr[nm]);
-    }
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_USER_BIAS, t->edge_user, ne);
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->edge_movie, ne);
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_EMB, t->msg_idx, t->msg_ptr[nu]);
-    rg_i_gnn_opt_touch(&t->opt, RG_I_GNN_MOVIE_BIAS, t->edge_movie, ne);
+    /* forward was: X rows = emb rows + feature sums */
+    ggnn_input_rows_backward(g_user, g.feat, t->dX, &t->feat, ru, n_ru, 0, D);
+    ggnn_input_rows_backward(g_movie, g.feat, t->dX, &t->feat, rm, n_rm, m->n_users, D);
     return loss;
 }
 
