@@ -182,8 +182,8 @@ if [ "$PEERS" = 1 ]; then
 import json, sys
 p = json.load(open(sys.argv[1]))["params"]
 keys = {"mf": ("dim", "epochs", "lr", "reg"),
-        "sage": ("dim", "epochs", "lr", "reg", "batch", "dropout"),
-        "ggnn": ("dim", "epochs", "lr", "reg", "batch", "steps", "dropout")}[sys.argv[2]]
+        "sage": ("dim", "epochs", "lr", "reg", "batch", "dropout", "patience"),
+        "ggnn": ("dim", "epochs", "lr", "reg", "batch", "steps", "dropout", "patience")}[sys.argv[2]]
 out = []
 for k in keys:
     if k in p:

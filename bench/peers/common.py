@@ -35,6 +35,10 @@ def base_args(description, defaults):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--loss-csv", help="write epoch,train_loss,val_loss,seconds here")
+    p.add_argument("--patience", type=int, default=0,
+                   help="stop after this many epochs without a better validation RMSE and test "
+                        "with the best epoch's parameters, as reelgraph's trainer (0 = run every "
+                        "epoch, test with the last)")
     p.add_argument("--max-seconds", type=float, default=0.0,
                    help="stop starting epochs after this much training time (0 = no limit); "
                         "the JSON then says stopped_early and reports the epochs run")
@@ -134,6 +138,32 @@ class Data:
         f[U:, :G] = genres
         f[:U, G:] = uf
         return f
+
+
+class BestKeeper:
+    """reelgraph's early stopping (trainer.c): the parameters of the best validation epoch are
+    kept; after `patience` epochs without a better one, training stops (0: never stops, the last
+    epoch's parameters are used)."""
+
+    def __init__(self, model, patience):
+        self.model, self.patience = model, patience
+        self.best, self.state, self.since = float("inf"), None, 0
+
+    def epoch(self, val):
+        """Records an epoch's validation RMSE (the model holding the parameters it was taken
+        with); returns True when training should stop."""
+        if self.patience <= 0 or val is None:
+            return False
+        if val < self.best:
+            self.best, self.since = val, 0
+            self.state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        else:
+            self.since += 1
+        return self.since >= self.patience
+
+    def restore(self):
+        if self.patience > 0 and self.state is not None:
+            self.model.load_state_dict(self.state)
 
 
 class ParamAverage:

@@ -137,6 +137,7 @@ def main():
         return pred
 
     rec = common.Recorder("ggnn", args)
+    best = common.BestKeeper(model, args.patience)
     avg = common.ParamAverage(model.parameters(),
                               AVG_EPOCHS * ((len(fu) + args.batch - 1) // args.batch))
     for epoch in range(args.epochs):
@@ -201,20 +202,24 @@ def main():
             avg.step()
             sse += float((e.detach() ** 2).sum())
             n_seen += len(t_r)
-        val = None
+        val, stop = None, False
         if len(data.val_r):
             avg.swap()
             p = predict(data.val_u, data.val_m, fu, fm, fr)
-            avg.swap()
             val = common.rating_metrics(p, data.val_r, data.rmin, data.rmax)["rmse"]
+            stop = best.epoch(val)
+            avg.swap()
         rec.epoch(sse / max(n_seen, 1), val, time.monotonic() - t0)
+        if stop:
+            break
     avg.swap()
+    best.restore()
     pred = predict(data.test_u, data.test_m, data.train_u, data.train_m, data.train_r)
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,
                          "batch": args.batch, "steps": args.steps, "fanout": [S],
                          "dropout": args.dropout,
-                         "val_fraction": args.val_fraction}, len(fu))
+                         "val_fraction": args.val_fraction, "patience": args.patience}, len(fu))
 
 
 if __name__ == "__main__":

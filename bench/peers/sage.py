@@ -167,6 +167,7 @@ def main():
 
     rec = common.Recorder("sage", args)
     excluded = torch.zeros(fit.E, dtype=torch.bool)
+    best = common.BestKeeper(model, args.patience)
     avg = common.ParamAverage(model.parameters(),
                               AVG_EPOCHS * ((fit.E + args.batch - 1) // args.batch))
     for epoch in range(args.epochs):
@@ -201,19 +202,23 @@ def main():
             opt_dense.step()
             avg.step()
             sse += float((e.detach() ** 2).sum())
-        val = None
+        val, stop = None, False
         if len(data.val_r):
             avg.swap()
             p = predict_all(fit, data.val_u, data.val_m)
-            avg.swap()
             val = common.rating_metrics(p, data.val_r, data.rmin, data.rmax)["rmse"]
+            stop = best.epoch(val)
+            avg.swap()
         rec.epoch(sse / fit.E, val, time.monotonic() - t0)
+        if stop:
+            break
     avg.swap()
+    best.restore()
     pred = predict_all(full, data.test_u, data.test_m)
     metrics = common.rating_metrics(pred, data.test_r, data.rmin, data.rmax)
     rec.finish(metrics, {"dim": D, "epochs": args.epochs, "lr": args.lr, "reg": args.reg,
                          "batch": args.batch, "fanout": [F1, F2], "dropout": args.dropout,
-                         "val_fraction": args.val_fraction}, fit.E)
+                         "val_fraction": args.val_fraction, "patience": args.patience}, fit.E)
 
 
 if __name__ == "__main__":
