@@ -118,21 +118,17 @@ typedef struct {
     float *dhrow, *derow;    /* (n,D) each */
 } ggnn_head_ws_t;
 
-/* One side's states for n units: x (n,2D) = [a0 | a1], scale (n), wc (messages) the centred
- * weights, hs (T+1, n, D), cache (T, n, 6D) and the gradients dh, dh_prev (n,D), dx (n,2D),
- * da0, da1 (n,D). */
+/* One side's states for n units: x (n,2D) the messages, hs (T+1, n, D), cache (T, n, 6D) and
+ * the gradients dh, dh_prev (n,D), dx (n,2D). */
 typedef struct {
-    float *wc, *a0, *a1, *x, *scale, *hs, *cache, *dh, *dh_prev, *dx, *da0, *da1;
+    float *x, *hs, *cache, *dh, *dh_prev, *dx;
 } ggnn_side_ws_t;
 
-/* Floats of a side workspace for n units and nnz messages; with mem != NULL, points S into it. */
-static size_t ggnn_side_carve(ggnn_side_ws_t *S, float *mem, int64_t n, int64_t nnz, int D,
-                              int T) {
+/* Floats of a side workspace for n units; with mem != NULL, points S into it. */
+static size_t ggnn_side_carve(ggnn_side_ws_t *S, float *mem, int64_t n, int D, int T) {
     size_t nD = (size_t) n * (size_t) D;
-    size_t sizes[] = {(size_t) nnz, nD, nD, 2 * nD, (size_t) n, (size_t) (T + 1) * nD,
-                      (size_t) T * 6 * nD, nD, nD, 2 * nD, nD, nD};
-    float **views[] = {&S->wc, &S->a0, &S->a1,      &S->x,  &S->scale, &S->hs,
-                       &S->cache, &S->dh, &S->dh_prev, &S->dx, &S->da0,   &S->da1};
+    size_t sizes[] = {2 * nD, (size_t) (T + 1) * nD, (size_t) T * 6 * nD, nD, nD, 2 * nD};
+    float **views[] = {&S->x, &S->hs, &S->cache, &S->dh, &S->dh_prev, &S->dx};
     size_t off = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         if (mem != NULL) {
@@ -413,37 +409,12 @@ static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, i
 
 /* ---- a side's state: messages + T GRU rounds ---- */
 
-/* x (n, 2D) = [mean_j src_j | sum_j wc_j src_j] over the message CSR `csr` (its w = the
- * ratings, src the other side's embedding table); fills wc (nnz) with the centred weights,
- * scale (n) and a0, a1 (n, D) for the backward. */
-static void ggnn_messages_forward(const float *src, const rg_mp_csr_t *csr, float mu,
-                                  float *wc, float *scale, float *a0, float *a1, float *x, int D,
-                                  int nt) {
-    int64_t n = csr->n_dst;
-    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
-    rg_mp_csr_t cr = {csr->ptr, csr->idx, wc, NULL, n, csr->n_src};
-    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
-    rg_i_gnn_centred_weights(wc, csr->ptr, n, csr->w, csr->eid, mu);
-    rg_mp_aggregate_forward(a0, scale, NULL, src, &cm, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_forward(a1, NULL, NULL, src, &cr, D, RG_AGG_WSUM, nt_agg);
-    rg_concat_forward(x, a0, a1, (int) n, D, D);
-}
-
-/* Accumulates dsrc from dx (n, 2D); da0, da1 (n, D) are scratch. */
-static void ggnn_messages_backward(float *dsrc, const float *dx, float *da0, float *da1,
-                                   const rg_mp_csr_t *csr, const float *wc, const float *scale,
-                                   int D, int nt) {
-    int64_t n = csr->n_dst;
-    rg_mp_csr_t cm = {csr->ptr, csr->idx, NULL, NULL, n, csr->n_src};
-    rg_mp_csr_t cr = {csr->ptr, csr->idx, wc, NULL, n, csr->n_src};
-    int nt_agg = rg_i_gnn_threads(nt, (double) csr->ptr[n] * D);
-    rg_param_zero(da0, (size_t) n * (size_t) D);
-    rg_param_zero(da1, (size_t) n * (size_t) D);
-    /* forward was: x = [a0 | a1] */
-    rg_concat_backward(da0, da1, dx, (int) n, D, D);
-    /* forward was: a0 = mean, a1 = centred-weight sum over the CSR of src */
-    rg_mp_aggregate_backward(dsrc, da0, scale, NULL, &cm, NULL, D, RG_AGG_MEAN, nt_agg);
-    rg_mp_aggregate_backward(dsrc, da1, NULL, NULL, &cr, NULL, D, RG_AGG_WSUM, nt_agg);
+/* x (n, 2D) = [mean_j src_j | mean_j (r_j - mu) src_j] over the message CSR `csr` (its w = the
+ * ratings, src the other side's input table): the rating-aware mean pair of nn.h. */
+static void ggnn_messages_forward(const float *src, const rg_mp_csr_t *csr, float mu, float *x,
+                                  int D, int nt) {
+    rg_mp_rated_mean_forward(x, 2 * D, src, csr, mu, D,
+                             rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[csr->n_dst] * D));
 }
 
 /* T GRU rounds from x (n, 2D): hs (T+1, n, D) with hs[0] = h^0 given; cache (T, n, 6D) with
@@ -465,7 +436,7 @@ static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_
                               int D, int T, int nt) {
     int64_t n = csr->n_dst;
     rg_embedding_forward(S->hs, h0, ids, (int) n, D);
-    ggnn_messages_forward(src, csr, mu, S->wc, S->scale, S->a0, S->a1, S->x, D, nt);
+    ggnn_messages_forward(src, csr, mu, S->x, D, nt);
     ggnn_rounds_forward(p, S->x, S->hs, S->cache, (size_t) n * 6 * (size_t) D, n, D, T);
 }
 
@@ -474,7 +445,8 @@ static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_
  * and S->dh_prev clobbered. */
 static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_side_ws_t *S,
                                const rg_mp_csr_t *csr, float *dsrc, float *dh0,
-                               const int32_t *ids, float *dpre, int D, int T, int nt) {
+                               const int32_t *ids, float *dpre, float mu, int D, int T,
+                               int nt) {
     int64_t n = csr->n_dst;
     size_t nD = (size_t) n * (size_t) D, cache_stride = (size_t) n * 6 * (size_t) D;
     rg_param_zero(S->dx, 2 * nD);
@@ -491,8 +463,9 @@ static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     }
     /* forward was: hs[0] = h0[ids] */
     rg_embedding_backward(dh0, S->dh, ids, (int) n, D);
-    /* forward was: x = messages over the CSR of src */
-    ggnn_messages_backward(dsrc, S->dx, S->da0, S->da1, csr, S->wc, S->scale, D, nt);
+    /* forward was: x = the rated mean pair over the CSR of src */
+    rg_mp_rated_mean_backward(dsrc, S->dx, 2 * D, csr, NULL, mu, D,
+                              rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
 /* ---- workspace ---- */
@@ -597,8 +570,8 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     t->munit_of = rg_malloc((size_t) (M > 0 ? M : 1) * sizeof *t->munit_of);
     t->stamp = 0;
     size_t n_dpre = (nu > ne ? nu : ne) * 6 * (size_t) D;
-    size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, t->cap_msgs, D, T) +
-                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, t->cap_mmsgs, D, T) + n_dpre +
+    size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, D, T) +
+                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre +
                       ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
@@ -616,8 +589,8 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the input gradient (%zu floats)", ND);
     }
     float *w = t->ws_mem;
-    w += ggnn_side_carve(&t->us, w, t->cap_units, t->cap_msgs, D, T);
-    w += ggnn_side_carve(&t->ms, w, t->cap_edges, t->cap_mmsgs, D, T);
+    w += ggnn_side_carve(&t->us, w, t->cap_units, D, T);
+    w += ggnn_side_carve(&t->ms, w, t->cap_edges, D, T);
     t->dpre = w;
     w += n_dpre;
     ggnn_head_carve(&t->head, w, t->cap_edges, D, H);
@@ -870,12 +843,12 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
         rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
         rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
         ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie,
-                           t->dpre, D, T, nt);
+                           t->dpre, mu, D, T, nt);
     } else {
         rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
     }
-    ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, D,
-                       T, nt);
+    ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, mu,
+                       D, T, nt);
     /* forward was: X rows = emb rows + feature sums */
     ggnn_input_rows_backward(g_user, g.feat, t->dX, &t->feat, ru, n_ru, 0, D);
     ggnn_input_rows_backward(g_movie, g.feat, t->dX, &t->feat, rm, n_rm, m->n_users, D);
@@ -962,9 +935,8 @@ static void ggnn_full_states(const ggnn_view_t *p, const rg_mp_csr_t *csr, const
                              const float *h0, float mu, float *out, float *scratch, int D, int T,
                              int nt) {
     size_t n = (size_t) csr->n_dst, nD = n * (size_t) D;
-    float *a0 = scratch, *a1 = a0 + nD, *x = a1 + nD, *scale = x + 2 * nD, *wc = scale + n;
-    float *hs = wc + csr->ptr[n], *cache = hs + (size_t) (T + 1) * nD;
-    ggnn_messages_forward(src, csr, mu, wc, scale, a0, a1, x, D, nt);
+    float *x = scratch, *hs = x + 2 * nD, *cache = hs + (size_t) (T + 1) * nD;
+    ggnn_messages_forward(src, csr, mu, x, D, nt);
     memcpy(hs, h0, nD * sizeof *hs);
     ggnn_rounds_forward(p, x, hs, cache, 0, (int64_t) n, D, T);
     memcpy(out, hs + (size_t) T * nD, nD * sizeof *hs);
@@ -986,7 +958,7 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
     }
     RG_CHECK(ggnn_get_impl(m, &t));
     int D = t->D, T = t->T;
-    size_t U = (size_t) m->n_users, M = (size_t) m->n_movies, E = (size_t) g->n_ratings;
+    size_t U = (size_t) m->n_users, M = (size_t) m->n_movies;
     size_t UD = U * (size_t) D, MD = M * (size_t) D;
     if (t->user_state == NULL) {
         t->user_state = rg_malloc((UD > 0 ? UD : 1) * sizeof *t->user_state);
@@ -996,11 +968,10 @@ static rg_error_t ggnn_attach(rg_model_t *m, const rg_graph_t *g) {
             RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the prediction state of %zu users", U);
         }
     }
-    /* scratch for the larger side R = max(U, M), sized by this graph's ratings: a0 a1 (R,D),
-     * x (R,2D), scale (R), wc (E), hs (T+1, R, D), cache (R, 6D) */
+    /* scratch for the larger side R = max(U, M): x (R,2D), hs (T+1, R, D), cache (R, 6D) */
     size_t R = U > M ? U : M, RD = R * (size_t) D;
     free(t->att_mem);
-    size_t n_floats = 4 * RD + R + E + (size_t) (T + 1) * RD + 6 * RD + 1;
+    size_t n_floats = 2 * RD + (size_t) (T + 1) * RD + 6 * RD + 1;
     t->att_mem = rg_malloc(n_floats * sizeof *t->att_mem);
     if (t->att_mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate %zu floats of inference scratch", n_floats);
@@ -1137,19 +1108,18 @@ static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     int D = t->D;
     ggnn_view_t p;
     ggnn_bind(&p, m, m->params);
-    /* a0 a1 (D), x (2D), scale (1), wc (n), hs (T+1, D), cache (6D) */
-    size_t n_floats = (size_t) (4 * D + 1 + n + (t->T + 1) * D + 6 * D);
+    /* x (2D), hs (T+1, D), cache (6D) */
+    size_t n_floats = (size_t) (2 * D + (t->T + 1) * D + 6 * D);
     float *mem = rg_malloc(n_floats * sizeof *mem);
     if (mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the fold-in state");
     }
-    float *a0 = mem, *a1 = a0 + D, *x = a1 + D, *scale = x + 2 * D, *wc = scale + 1;
-    float *hs = wc + n, *cache = hs + (size_t) (t->T + 1) * (size_t) D;
+    float *x = mem, *hs = x + 2 * D, *cache = hs + (size_t) (t->T + 1) * (size_t) D;
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, movies, ratings, NULL, 1, m->n_movies};
     /* the movies' inputs as attach left them */
     const float *movie_in = t->X + (size_t) m->n_users * (size_t) D;
-    ggnn_messages_forward(movie_in, &csr, (float) m->global_mean, wc, scale, a0, a1, x, D, 1);
+    ggnn_messages_forward(movie_in, &csr, (float) m->global_mean, x, D, 1);
     memcpy(hs, t->user_mean, (size_t) D * sizeof *hs);
     ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T);
     rg_error_t rc = ggnn_score_state(m, hs + (size_t) t->T * (size_t) D, -1, out);

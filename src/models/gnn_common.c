@@ -272,17 +272,6 @@ float rg_i_gnn_lr(const rg_model_t *m, int epoch) {
     return rg_lr_at(&s, epoch);
 }
 
-void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, const float *r,
-                              const int64_t *eid, float mu) {
-    for (int64_t d = 0; d < n_dst; d++) {
-        int64_t lo = ptr[d], hi = ptr[d + 1];
-        float inv = hi > lo ? 1.0f / (float) (hi - lo) : 0.0f;
-        for (int64_t j = lo; j < hi; j++) {
-            wc[j] = (r[eid ? eid[j] : j] - mu) * inv;
-        }
-    }
-}
-
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
                            const int32_t *movies, const float *bu, const float *bm, float mu,
                            int64_t n) {

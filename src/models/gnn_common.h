@@ -128,12 +128,7 @@ float rg_i_gnn_lr(const rg_model_t *m, int epoch);
  * says what a node's neighbourhood is, the second how it was rated (liked minus disliked); a
  * weighted mean with raw weights r_j / sum r is nearly the plain mean again (weights 1..5 give a
  * convex combination close to uniform), so a network would have to take a small difference of
- * two large inputs.  The centred channel is a WSUM aggregation with these per-entry weights. */
-
-/* wc[j] = (r[eid ? eid[j] : j] - mu) / deg(d) for every entry j of dst row d of the CSR ptr
- * (n_dst rows).  O(nnz). */
-void rg_i_gnn_centred_weights(float *wc, const int64_t *ptr, int64_t n_dst, const float *r,
-                              const int64_t *eid, float mu);
+ * two large inputs.  Both channels come from one pass of nn.h's rg_mp_rated_mean_forward. */
 
 /* pred (n) = mu + bu[users[i]] + bm[movies[i]] + s[i]  (s may be NULL = 0).  O(n). */
 void rg_i_gnn_head_forward(float *pred, const float *s, const int32_t *users,
