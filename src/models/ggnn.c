@@ -248,32 +248,15 @@ static rg_error_t ggnn_inputs_alloc(ggnn_t *t, const rg_model_t *m, const rg_gra
     return RG_SUCCESS;
 }
 
-/* X = [user_emb; movie_emb] + each node's feature sum; then p reads X in place of the id
- * tables (every other part of the model takes its inputs through p).  O((U+M) D). */
-static void ggnn_inputs(ggnn_view_t *p, const ggnn_t *t, const rg_model_t *m) {
-    size_t UD = (size_t) m->n_users * (size_t) t->D, MD = (size_t) m->n_movies * (size_t) t->D;
-    int64_t N = m->n_users + m->n_movies;
-    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, N, t->feat.n_rows};
-    rg_mp_aggregate_forward(t->X, NULL, NULL, p->feat, &fcsr, t->D, RG_AGG_WSUM, 1);
-    for (size_t i = 0; i < UD; i++) {
-        t->X[i] += p->user_emb[i];
-    }
-    for (size_t i = 0; i < MD; i++) {
-        t->X[UD + i] += p->movie_emb[i];
-    }
-    p->user_emb = t->X;
-    p->movie_emb = t->X + UD;
-}
-
-/* X rows of the n distinct nodes `rows` of one side (offset 0 for users, U for movies; emb is
- * that side's id table): emb row + feature sum.  O(n D). */
+/* X rows of the n distinct nodes `rows` of one side (rows NULL: nodes 0..n-1; offset 0 for
+ * users, U for movies; emb is that side's id table): emb row + feature sum.  O(n D). */
 static void ggnn_input_rows(float *X, const float *emb, const float *feat,
                             const rg_i_gnn_feat_t *f, const int32_t *rows, int64_t n,
                             int64_t offset, int D) {
     for (int64_t i = 0; i < n; i++) {
-        int64_t v = offset + rows[i];
+        int64_t r = rows ? rows[i] : i, v = offset + r;
         float *x = X + (size_t) v * (size_t) D;
-        memcpy(x, emb + (size_t) rows[i] * (size_t) D, (size_t) D * sizeof *x);
+        memcpy(x, emb + (size_t) r * (size_t) D, (size_t) D * sizeof *x);
         for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
             const float *fr = feat + (size_t) f->fidx[k] * (size_t) D;
             for (int c = 0; c < D; c++) {
@@ -281,6 +264,15 @@ static void ggnn_input_rows(float *X, const float *emb, const float *feat,
             }
         }
     }
+}
+
+/* X = [user_emb; movie_emb] + each node's feature sum for every node; then p reads X in place
+ * of the id tables (every other part of the model takes its inputs through p).  O((U+M) D). */
+static void ggnn_inputs(ggnn_view_t *p, const ggnn_t *t, const rg_model_t *m) {
+    ggnn_input_rows(t->X, p->user_emb, p->feat, &t->feat, NULL, m->n_users, 0, t->D);
+    ggnn_input_rows(t->X, p->movie_emb, p->feat, &t->feat, NULL, m->n_movies, m->n_users, t->D);
+    p->user_emb = t->X;
+    p->movie_emb = t->X + (size_t) m->n_users * (size_t) t->D;
 }
 
 /* Backward of ggnn_input_rows: for each listed node, gemb row += dX row, gfeat rows += fw dX
