@@ -378,11 +378,13 @@ void rg_mp_aggregate_backward(float *dX, const float *dout, const float *scale,
 void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_csr_t *g,
                               float mu, int D, int n_threads);
 /* Backward of rg_mp_rated_mean_forward: dX (n_src, D) += the gradient through both channels of
- * dout (rows of stride ld, the two channels at columns 0 and D).  With the transpose t: OpenMP
- * over source rows, each accumulating its entries in dst order; t == NULL: owner-computes as in
- * rg_mp_aggregate_backward.  Results do not depend on the thread count.  O(nnz D). */
+ * dout (rows of stride ld, the two channels at columns 0 and D).  Owner-computes, as
+ * rg_mp_aggregate_backward without a transpose (each thread owns a block of source rows and
+ * scans every entry; the blocks the GNNs backpropagate through change every batch, and building
+ * their transposes cost more than it saved).  Results do not depend on the thread count.
+ * O(n_threads nnz + nnz D). */
 void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp_csr_t *g,
-                               const rg_mp_transpose_t *t, float mu, int D, int n_threads);
+                               float mu, int D, int n_threads);
 
 #ifdef __cplusplus
 }

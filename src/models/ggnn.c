@@ -456,7 +456,7 @@ static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     /* forward was: hs[0] = h0[ids] */
     rg_embedding_backward(dh0, S->dh, ids, (int) n, D);
     /* forward was: x = the rated mean pair over the CSR of src */
-    rg_mp_rated_mean_backward(dsrc, S->dx, 2 * D, csr, NULL, mu, D,
+    rg_mp_rated_mean_backward(dsrc, S->dx, 2 * D, csr, mu, D,
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 

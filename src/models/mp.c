@@ -310,41 +310,10 @@ void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_cs
     }
 }
 
-/* dX_s += the gradient of entry j (dst row d) of the pair. */
-static inline void rg_i_rated_mean_entry(float *dX_s, const float *dout, int ld,
-                                         const rg_mp_csr_t *g, float mu, int D, int64_t d,
-                                         int64_t j) {
-    const float *g1 = dout + (size_t) d * (size_t) ld, *g2 = g1 + D;
-    float inv = rg_i_inv_deg(g, d), c2 = (rg_i_weight(g, j) - mu) * inv;
-    int f = 0;
-    for (; f + RG_MP_BLOCK <= D; f += RG_MP_BLOCK) {
-        RG_I_V16(dX_s + f) += inv * RG_I_V16(g1 + f) + c2 * RG_I_V16(g2 + f);
-    }
-    for (; f < D; f++) {
-        dX_s[f] += inv * g1[f] + c2 * g2[f];
-    }
-}
-
 void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp_csr_t *g,
-                               const rg_mp_transpose_t *t, float mu, int D, int n_threads) {
+                               float mu, int D, int n_threads) {
     int nt = rg_i_threads(n_threads);
     (void) nt;
-    if (t) {
-        const int64_t n_src = t->n_src;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
-#endif
-        for (int64_t s = 0; s < n_src; s++) {
-            float *dX_s = dX + (size_t) s * (size_t) D;
-            for (int64_t k = t->ptr[s]; k < t->ptr[s + 1]; k++) {
-                if (k + 2 < t->ptr[s + 1]) {
-                    __builtin_prefetch(dout + (size_t) t->dst[k + 2] * (size_t) ld);
-                }
-                rg_i_rated_mean_entry(dX_s, dout, ld, g, mu, D, t->dst[k], t->pos[k]);
-            }
-        }
-        return;
-    }
     /* owner-computes: thread `tid` owns source rows [lo, hi); per dst row and column block the
      * two gradient blocks stay in registers while the row's owned entries are updated */
 #ifdef _OPENMP

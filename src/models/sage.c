@@ -218,7 +218,7 @@ static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *
             ds[f] += dci[f];
         }
     }
-    rg_mp_rated_mean_backward(dsrc, L->dc + D, 3 * D, csr, NULL, mu, D,
+    rg_mp_rated_mean_backward(dsrc, L->dc + D, 3 * D, csr, mu, D,
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
