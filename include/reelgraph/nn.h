@@ -378,13 +378,20 @@ void rg_mp_aggregate_backward(float *dX, const float *dout, const float *scale,
 void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_csr_t *g,
                               float mu, int D, int n_threads);
 /* Backward of rg_mp_rated_mean_forward: dX (n_src, D) += the gradient through both channels of
- * dout (rows of stride ld, the two channels at columns 0 and D).  Owner-computes, as
- * rg_mp_aggregate_backward without a transpose (each thread owns a block of source rows and
- * scans every entry; the blocks the GNNs backpropagate through change every batch, and building
- * their transposes cost more than it saved).  Results do not depend on the thread count.
- * O(n_threads nnz + nnz D). */
-void rg_mp_rated_mean_backward(float *dX, const float *dout, int ld, const rg_mp_csr_t *g,
-                               float mu, int D, int n_threads);
+ * dout (rows of stride ld, the two channels at columns 0 and D).  With scratch
+ * (rg_mp_rated_mean_scratch floats) and no more source rows than entries, the dst rows are split
+ * among the threads by entry count: thread 0 scatters into dX, every other thread into its own
+ * slice of scratch, and the slices are then added into dX.  Otherwise (scratch NULL, or a large
+ * source table under few entries) owner-computes: each thread scans every entry and applies
+ * those of its own block of source rows.  No atomics and no transpose (the blocks the GNNs
+ * backpropagate through change every batch, and building their transposes cost more than it
+ * saved); results are deterministic for a given thread count.
+ * O(nnz D + n_threads n_src D) split, O(n_threads nnz + nnz D) owner-computes. */
+void rg_mp_rated_mean_backward(float *dX, float *scratch, const float *dout, int ld,
+                               const rg_mp_csr_t *g, float mu, int D, int n_threads);
+/* Floats of scratch rg_mp_rated_mean_backward needs for n_src source rows on n_threads threads
+ * (0 for one thread). */
+size_t rg_mp_rated_mean_scratch(int64_t n_src, int D, int n_threads);
 
 #ifdef __cplusplus
 }

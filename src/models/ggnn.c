@@ -180,6 +180,7 @@ typedef struct {
     rg_rng_t mrng;       /* the movie messages' sampling stream of the epoch */
     ggnn_side_ws_t us, ms; /* user units (cap_units rows), movie units (cap_edges rows) */
     float *dpre;         /* (max(cap_units, cap_edges), 6D) GRU backward scratch */
+    float *mp_scratch;   /* the rated-mean backward's per-thread slices (max(U, M) rows) */
     ggnn_head_ws_t head;
     float *ws_mem;
     rg_i_gnn_avg_t avg;  /* parameter averaging (gnn_common.h) */
@@ -437,8 +438,8 @@ static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_
  * and S->dh_prev clobbered. */
 static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_side_ws_t *S,
                                const rg_mp_csr_t *csr, float *dsrc, float *dh0,
-                               const int32_t *ids, float *dpre, float mu, int D, int T,
-                               int nt) {
+                               const int32_t *ids, float *dpre, float *mp_scratch, float mu,
+                               int D, int T, int nt) {
     int64_t n = csr->n_dst;
     size_t nD = (size_t) n * (size_t) D, cache_stride = (size_t) n * 6 * (size_t) D;
     rg_param_zero(S->dx, 2 * nD);
@@ -456,7 +457,7 @@ static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     /* forward was: hs[0] = h0[ids] */
     rg_embedding_backward(dh0, S->dh, ids, (int) n, D);
     /* forward was: x = the rated mean pair over the CSR of src */
-    rg_mp_rated_mean_backward(dsrc, S->dx, 2 * D, csr, mu, D,
+    rg_mp_rated_mean_backward(dsrc, mp_scratch, S->dx, 2 * D, csr, mu, D,
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
@@ -562,8 +563,15 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     t->munit_of = rg_malloc((size_t) (M > 0 ? M : 1) * sizeof *t->munit_of);
     t->stamp = 0;
     size_t n_dpre = (nu > ne ? nu : ne) * 6 * (size_t) D;
+    /* the rated-mean backward uses its scratch only when the source table has no more rows than
+     * the batch has messages: user side M rows under cap_msgs, movie side U under cap_mmsgs */
+    int64_t mps_rows = M <= t->cap_msgs ? M : 0;
+    if (t->SM > 0 && U <= t->cap_mmsgs && U > mps_rows) {
+        mps_rows = U;
+    }
+    size_t n_mps = rg_mp_rated_mean_scratch(mps_rows, D, t->nt);
     size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, D, T) +
-                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre +
+                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre + n_mps +
                       ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
@@ -585,6 +593,8 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     w += ggnn_side_carve(&t->ms, w, t->cap_edges, D, T);
     t->dpre = w;
     w += n_dpre;
+    t->mp_scratch = n_mps > 0 ? w : NULL;
+    w += n_mps;
     ggnn_head_carve(&t->head, w, t->cap_edges, D, H);
     /* touched user rows: the units, the targets' user biases and the movie messages' senders */
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges + t->cap_mmsgs,
@@ -835,12 +845,12 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
         rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
         rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
         ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie,
-                           t->dpre, mu, D, T, nt);
+                           t->dpre, t->mp_scratch, mu, D, T, nt);
     } else {
         rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
     }
-    ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre, mu,
-                       D, T, nt);
+    ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre,
+                       t->mp_scratch, mu, D, T, nt);
     /* forward was: X rows = emb rows + feature sums */
     ggnn_input_rows_backward(g_user, g.feat, t->dX, &t->feat, ru, n_ru, 0, D);
     ggnn_input_rows_backward(g_movie, g.feat, t->dX, &t->feat, rm, n_rm, m->n_users, D);

@@ -123,6 +123,7 @@ typedef struct {
     sage_layer_ws_t L2, L1; /* layer 2 (dst nodes[1]) and layer 1 (dst nodes[0]) */
     float *X2, *F2, *H1b, *H2b, *Ub, *Vb;
     float *dX2, *dH1, *dH1d, *dH2, *dUb, *dVb;
+    float *mp_scratch;   /* the rated-mean backward's per-thread slices (n2 rows) */
     uint8_t *mask1;      /* (cap1, D) dropout mask of the layer-1 outputs */
     float *ws_mem;
     rg_i_gnn_avg_t avg;  /* parameter averaging (gnn_common.h) */
@@ -191,11 +192,13 @@ static void sage_layer_forward(float *out, sage_layer_ws_t *L, const float *src,
 }
 
 /* Backward of sage_layer_forward given dout (n_dst, D) (for relu layers the gradient AFTER the
- * relu); accumulates dsrc (n_src, D), dW, db.  The aggregation's backward is owner-computes
- * (no transpose): building a block's transpose every batch cost more than the scatter saves. */
+ * relu); accumulates dsrc (n_src, D), dW, db.  scratch: rg_mp_rated_mean_scratch floats for
+ * n_src rows (the aggregation's backward splits the entries over the threads, each extra thread
+ * into its own slice). */
 static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *dout,
                                 const float *out, sage_layer_ws_t *L, const rg_mp_csr_t *csr,
-                                const float *W, float mu, int D, int relu, int nt) {
+                                const float *W, float mu, int D, int relu, float *scratch,
+                                int nt) {
     int64_t n = csr->n_dst;
     size_t nD = (size_t) n * (size_t) D, d = (size_t) D;
     const float *g = dout;
@@ -218,7 +221,7 @@ static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *
             ds[f] += dci[f];
         }
     }
-    rg_mp_rated_mean_backward(dsrc, L->dc + D, 3 * D, csr, mu, D,
+    rg_mp_rated_mean_backward(dsrc, scratch, L->dc + D, 3 * D, csr, mu, D,
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
@@ -301,7 +304,8 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, D, 1);
     size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, D, 1);
     size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
-                      nb * d, (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
+                      nb * d, rg_mp_rated_mean_scratch(c2, D, t->nt),
+                      (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
     size_t n_floats = n_l2 + n_l1;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         n_floats += sizes[i];
@@ -322,7 +326,7 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     float *mask_mem = NULL;
     float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,   &t->X2,  &t->F2,
                        &t->H1b,    &t->H2b,  &t->Ub,    &t->Vb,  &t->dX2, &t->dH1,
-                       &t->dH1d,   &t->dH2,  &t->dUb,   &t->dVb, &mask_mem};
+                       &t->dH1d,   &t->dH2,  &t->dUb,   &t->dVb, &t->mp_scratch, &mask_mem};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *views[i] = w;
         w += sizes[i];
@@ -488,7 +492,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
     rg_param_zero(t->dH1, n1D);
     sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, mu,
-                        D, 0, nt);
+                        D, 0, t->mp_scratch, nt);
     const float *dH1 = t->dH1;
     if (drop > 0.0f) {
         /* forward was: H1 = dropout(relu(.)) in place; the relu backward below reads the
@@ -499,7 +503,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     }
     rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
     sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, mu, D,
-                        1, nt);
+                        1, t->mp_scratch, nt);
     /* forward was: x = emb[nodes] + feature sum */
     rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
     rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};

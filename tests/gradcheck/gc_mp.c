@@ -191,8 +191,10 @@ static void check_pair(const rg_mp_csr_t *g, const char *tag, uint64_t seed) {
         }
         size_t nX = (size_t) g->n_src * (size_t) t.D;
         for (int threads = 1; threads <= 2; threads++) {
-            float dX[U * PD] = {0};
-            rg_mp_rated_mean_backward(dX, t.c, PLD, g, t.mu, t.D, threads);
+            float dX[U * PD] = {0}, scratch[U * PD];
+            assert_true(rg_mp_rated_mean_scratch(g->n_src, t.D, threads) <= U * PD);
+            rg_mp_rated_mean_backward(dX, threads > 1 ? scratch : NULL, t.c, PLD, g, t.mu, t.D,
+                                      threads);
             snprintf(name, sizeof name, "%s pair D=%d %dt", tag, t.D, threads);
             RGT_GRADCHECK(name, t.X, dX, nX, pair_loss, &t, &o);
         }
