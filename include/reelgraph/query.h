@@ -93,7 +93,8 @@ rg_error_t rg_sample_weight_parse(const char *name, rg_sample_weight_t *out);
  *
  * nodes[0] holds the distinct targets in first-appearance order.  For l = 1..L, nodes[l] starts
  * with nodes[l-1] in the same order (so the self feature of dst node i of layer l is row i of
- * layer l's src nodes) followed by the distinct neighbours newly sampled at layer l.  Layer l is a
+ * layer l's src nodes) followed by the distinct neighbours newly sampled at layer l, in global id
+ * order.  Layer l is a
  * local CSR from dst index i in nodes[l-1] to src indices in nodes[l]: the sampled neighbours of
  * nodes[l-1][i] are idx[l][ptr[l][i] .. ptr[l][i+1]-1], with w[l] the rating and eid[l] the global
  * edge id of each sampled edge.  Index 0 of ptr/idx/w/eid is unused (layers count from 1).
@@ -120,6 +121,7 @@ typedef struct {
     int32_t *local;                     /* (U + M) global id -> position in the layer, or -1 */
     int32_t *n_excluded;                /* (U + M) excluded edges touching each node */
     uint8_t *excluded;                  /* (E) 1 for an edge excluded from this batch */
+    uint8_t *seen;                      /* (U + M) 1 for a node sampled in the current layer */
     int64_t *cand;                      /* candidate / heap scratch, cap_cand per thread */
     double *key;
     int64_t cap_cand;
@@ -141,7 +143,9 @@ void rg_block_free(rg_block_t *b);
  * allowed).  Each dst node of each layer draws from its own stream, rg_rng_mix of (seed,
  * batch_index), the layer and the node's position, so the result depends only on (seed,
  * batch_index, targets, options), never on threads: a layer's nodes are sampled in parallel
- * (o->n_threads, at most the threads the block was sized for), then numbered serially.  Edges
+ * (o->n_threads, at most the threads the block was sized for), then the new nodes are numbered
+ * by a scan of per-node flags.  A dst row that layer l-1 also took whole (all its neighbours,
+ * as with full neighbourhoods) is the same row and is copied, not sampled again.  Edges
  * listed in exclude_eids (may be NULL; e.g. the batch's own training edges, to keep their
  * ratings out of the messages) are never sampled.  Errors: RG_EINVAL (n_targets > max_targets, an id out of range, an edge id
  * out of range, a graph other than the one the block was sized for).  Time: O(sum over dst nodes

@@ -173,7 +173,15 @@ static void check_block(const rg_graph_t *g, const rg_block_t *b, const int32_t 
                 n_x_excl += (x == u || x == U + g->user_adj[excl[k]]);
             }
             int64_t avail = deg - n_x_excl;
-            assert_int_equal(c, b->fanout[l] < avail ? b->fanout[l] : avail);
+            int whole = b->fanout[l] <= 0 || b->fanout[l] >= avail;
+            assert_int_equal(c, whole ? avail : b->fanout[l]);
+            if (whole && l >= 2 && i < b->n_nodes[l - 2] &&
+                (b->fanout[l - 1] <= 0 || b->fanout[l - 1] >= avail)) {
+                /* taken whole by both layers: the same row, in the same numbering */
+                assert_int_equal(c, b->ptr[l - 1][i + 1] - b->ptr[l - 1][i]);
+                assert_memory_equal(b->idx[l] + b->ptr[l][i], b->idx[l - 1] + b->ptr[l - 1][i],
+                                    (size_t) c * sizeof(int32_t));
+            }
             for (int64_t j = b->ptr[l][i]; j < b->ptr[l][i + 1]; j++) {
                 int32_t y = b->nodes[l][b->idx[l][j]];
                 int32_t u = x < U ? x : y, m = (x < U ? y : x) - U;
@@ -273,13 +281,15 @@ static void test_sample_blocks_independent_of_threads(void **state) {
 }
 
 /* One block's layers sampled with 1 and with 2 threads inside rg_block_sample (layers big
- * enough for its parallel path: >= 16384 entries): the same block, bit for bit, and valid. */
+ * enough for its parallel path: >= 16384 entries): the same block, bit for bit, and valid; with
+ * sampled fan-outs and with full neighbourhoods (whose second layer copies the first layer's
+ * rows). */
 static void test_sample_block_threads_inside(void **state) {
     (void) state;
     rg_graph_t g;
     enum { NU = 600, B = NU };
     RGT_OK(rgt_graph_planted(&g, NU, 300, 40, 9));
-    const int32_t fanouts[] = {30, 20};
+    const int32_t fanouts[][2] = {{30, 20}, {0, 0}, {0, 20}, {30, 0}};
     int32_t targets[B];
     int64_t excl[B / 4];
     for (int i = 0; i < B; i++) {
@@ -288,20 +298,22 @@ static void test_sample_block_threads_inside(void **state) {
     for (int i = 0; i < B / 4; i++) {
         excl[i] = g.user_ptr[4 * i]; /* a user's first rating, every fourth user */
     }
-    uint64_t h[2];
-    for (int k = 0; k < 2; k++) {
-        rg_sample_opts_t o;
-        rg_sample_opts_default(&o);
-        o.n_threads = k + 1;
-        rg_block_t b;
-        RGT_OK(rg_block_init(&b, &g, B, fanouts, 2));
-        RGT_OK(rg_block_sample(&b, &g, targets, B, excl, B / 4, &o, 11, 2));
-        assert_true(b.n_edges[1] >= 16384);
-        check_block(&g, &b, targets, B, excl, B / 4);
-        h[k] = block_hash(&b);
-        rg_block_free(&b);
+    for (size_t f = 0; f < sizeof fanouts / sizeof fanouts[0]; f++) {
+        uint64_t h[2];
+        for (int k = 0; k < 2; k++) {
+            rg_sample_opts_t o;
+            rg_sample_opts_default(&o);
+            o.n_threads = k + 1;
+            rg_block_t b;
+            RGT_OK(rg_block_init(&b, &g, B, fanouts[f], 2));
+            RGT_OK(rg_block_sample(&b, &g, targets, B, excl, B / 4, &o, 11, 2));
+            assert_true(b.n_edges[1] >= 16384);
+            check_block(&g, &b, targets, B, excl, B / 4);
+            h[k] = block_hash(&b);
+            rg_block_free(&b);
+        }
+        assert_true(h[0] == h[1]);
     }
-    assert_true(h[0] == h[1]);
     rg_graph_free(&g);
 }
 
