@@ -158,7 +158,6 @@ rg_error_t rg_i_gnn_feat_init(rg_i_gnn_feat_t *f, const rg_graph_t *g) {
     memset(f, 0, sizeof *f);
     f->n_rows = rg_i_gnn_feat_rows(g);
     int64_t per_user = g->has_demographics ? 3 : 0, per_movie = G;
-    f->max_per_node = per_user > per_movie ? per_user : per_movie;
     size_t cap = (size_t) (U * per_user + M * per_movie + 1);
     f->fptr = rg_malloc((size_t) (N + 1) * sizeof *f->fptr);
     f->fidx = rg_malloc(cap * sizeof *f->fidx);

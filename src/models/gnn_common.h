@@ -74,7 +74,6 @@ void rg_i_gnn_opt_free(rg_i_gnn_opt_t *o);
  * embedding plus the weighted sum of its feature rows. */
 typedef struct {
     int64_t n_rows;      /* F */
-    int64_t max_per_node;
     int64_t *fptr;       /* (N+1): node v (global id) has entries fptr[v] .. fptr[v+1]-1 */
     int32_t *fidx;       /* feature row of each entry */
     float *fw;           /* its weight */

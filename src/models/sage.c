@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "models/gnn_common.h"
 #include "reelgraph/model.h"
 #include "reelgraph/nn.h"
@@ -117,11 +118,9 @@ typedef struct {
     int32_t *targets;    /* (2B) */
     int32_t *pos_u, *pos_m, *edge_user, *edge_movie; /* (B) */
     float *edge_r, *pred, *dpred, *s;                /* (B) */
-    int64_t *bfptr;      /* (cap2+1) feature CSR of the block's input nodes */
-    int32_t *bfidx, *touch_u, *touch_m;
-    float *bfw;
+    int32_t *touch_u, *touch_m;
     sage_layer_ws_t L2, L1; /* layer 2 (dst nodes[1]) and layer 1 (dst nodes[0]) */
-    float *X2, *F2, *H1b, *H2b, *Ub, *Vb;
+    float *X2, *H1b, *H2b, *Ub, *Vb;
     float *dX2, *dH1, *dH1d, *dH2, *dUb, *dVb;
     float *mp_scratch;   /* the rated-mean backward's per-thread slices (n2 rows) */
     uint8_t *mask1;      /* (cap1, D) dropout mask of the layer-1 outputs */
@@ -148,26 +147,65 @@ static rg_error_t sage_bind(sage_view_t *v, const rg_model_t *m, float *block) {
     return RG_SUCCESS;
 }
 
-/* x (n,D) = emb[nodes] + feature sum of each node; fills the block feature CSR (bfptr...) so the
- * backward can reuse it. */
-static void sage_input_forward(const sage_view_t *p, const rg_i_gnn_feat_t *f, const int32_t *nodes,
-                               int64_t n, int64_t *bfptr, int32_t *bfidx, float *bfw, float *x,
-                               float *fx, int D, int nt) {
-    bfptr[0] = 0;
+/* x (n, D): row i = emb[v] + the weighted sum of v's feature rows, v = nodes[i] (nodes NULL:
+ * v = i).  OpenMP over rows.  O(n D + feature entries D). */
+static void sage_inputs(float *x, const sage_view_t *p, const rg_i_gnn_feat_t *f,
+                        const int32_t *nodes, int64_t n, int D, int nt) {
+    nt = rg_i_gnn_threads(nt, (double) n * D);
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt)
+#endif
     for (int64_t i = 0; i < n; i++) {
-        int64_t lo = f->fptr[nodes[i]], hi = f->fptr[nodes[i] + 1], k = bfptr[i];
-        for (int64_t j = lo; j < hi; j++, k++) {
-            bfidx[k] = f->fidx[j];
-            bfw[k] = f->fw[j];
+        int64_t v = nodes ? nodes[i] : i;
+        float *xi = x + (size_t) i * (size_t) D;
+        memcpy(xi, p->emb + (size_t) v * (size_t) D, (size_t) D * sizeof *xi);
+        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
+            const float *fr = p->feat + (size_t) f->fidx[k] * (size_t) D;
+            for (int c = 0; c < D; c++) {
+                xi[c] += f->fw[k] * fr[c];
+            }
         }
-        bfptr[i + 1] = k;
     }
-    rg_mp_csr_t csr = {bfptr, bfidx, bfw, NULL, n, f->n_rows};
-    rg_mp_aggregate_forward(fx, NULL, NULL, p->feat, &csr, D, RG_AGG_WSUM,
-                            rg_i_gnn_threads(nt, (double) bfptr[n] * D));
-    rg_embedding_forward(x, p->emb, nodes, (int) n, D);
-    for (size_t i = 0; i < (size_t) n * (size_t) D; i++) {
-        x[i] += fx[i];
+}
+
+/* Backward of sage_inputs over DISTINCT nodes (a block's): gemb[nodes[i]] += dx row i, and each
+ * feature row's gradient += weight * dx row of every node that has it.  The feature rows are
+ * owned by the threads in blocks (each thread scans every node's few entries).
+ * O(n D + threads * feature entries + feature entries D). */
+static void sage_inputs_backward(float *gemb, float *gfeat, const float *dx,
+                                 const rg_i_gnn_feat_t *f, const int32_t *nodes, int64_t n,
+                                 int D, int nt) {
+    nt = rg_i_gnn_threads(nt, (double) n * D);
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+#ifdef _OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+        for (int64_t i = 0; i < n; i++) {
+            float *ge = gemb + (size_t) nodes[i] * (size_t) D;
+            const float *di = dx + (size_t) i * (size_t) D;
+            for (int c = 0; c < D; c++) {
+                ge[c] += di[c];
+            }
+        }
+        int64_t lo = f->n_rows * tid / nthr, hi = f->n_rows * (tid + 1) / nthr;
+        for (int64_t i = 0; i < n; i++) {
+            const float *di = dx + (size_t) i * (size_t) D;
+            for (int64_t k = f->fptr[nodes[i]]; k < f->fptr[nodes[i] + 1]; k++) {
+                if (f->fidx[k] >= lo && f->fidx[k] < hi) {
+                    float *gf = gfeat + (size_t) f->fidx[k] * (size_t) D;
+                    for (int c = 0; c < D; c++) {
+                        gf[c] += f->fw[k] * di[c];
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -244,11 +282,8 @@ static void sage_free_impl(sage_t *t) {
     free(t->pos_m);
     free(t->edge_user);
     free(t->edge_movie);
-    free(t->bfptr);
-    free(t->bfidx);
     free(t->touch_u);
     free(t->touch_m);
-    free(t->bfw);
     free(t->ws_mem);
     rg_i_gnn_avg_free(&t->avg);
     free(t);
@@ -294,16 +329,12 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     t->pos_m = rg_malloc(nb * sizeof *t->pos_m);
     t->edge_user = rg_malloc(nb * sizeof *t->edge_user);
     t->edge_movie = rg_malloc(nb * sizeof *t->edge_movie);
-    t->bfptr = rg_malloc((size_t) (c2 + 1) * sizeof *t->bfptr);
-    size_t fcap = (size_t) (c2 * t->feat.max_per_node + 1);
-    t->bfidx = rg_malloc(fcap * sizeof *t->bfidx);
-    t->bfw = rg_malloc(fcap * sizeof *t->bfw);
     t->touch_u = rg_malloc((size_t) c2 * sizeof *t->touch_u);
     t->touch_m = rg_malloc((size_t) c2 * sizeof *t->touch_m);
     size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
     size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, D, 1);
     size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, D, 1);
-    size_t sizes[] = {nb, nb, nb, nb, s2, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
+    size_t sizes[] = {nb, nb, nb, nb, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
                       nb * d, rg_mp_rated_mean_scratch(c2, D, t->nt),
                       (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
     size_t n_floats = n_l2 + n_l1;
@@ -312,7 +343,7 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     }
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->order || !t->edge_src || !t->targets || !t->pos_u || !t->pos_m || !t->edge_user ||
-        !t->edge_movie || !t->bfptr || !t->bfidx || !t->bfw || !t->touch_u || !t->touch_m ||
+        !t->edge_movie || !t->touch_u || !t->touch_m ||
         !t->ws_mem) {
         RG_ERROR(RG_ENOMEM, "sage: cannot allocate the training workspace (%zu floats)",
                  n_floats);
@@ -324,7 +355,7 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     }
     float *w = t->ws_mem;
     float *mask_mem = NULL;
-    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,   &t->X2,  &t->F2,
+    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,   &t->X2,
                        &t->H1b,    &t->H2b,  &t->Ub,    &t->Vb,  &t->dX2, &t->dH1,
                        &t->dH1d,   &t->dH2,  &t->dUb,   &t->dVb, &t->mp_scratch, &mask_mem};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -460,8 +491,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     RG_CHECK(sage_bind(&gr, m, t->opt.grads));
 
     /* ---- forward ---- */
-    sage_input_forward(&p, &t->feat, b->nodes[2], n2, t->bfptr, t->bfidx, t->bfw, t->X2, t->F2,
-                       D, nt);
+    sage_inputs(t->X2, &p, &t->feat, b->nodes[2], n2, D, nt);
     sage_layer_forward(t->H1b, &t->L2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
     float drop = m->hp.dropout;
     size_t n1D = (size_t) n1 * (size_t) D;
@@ -505,10 +535,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, mu, D,
                         1, t->mp_scratch, nt);
     /* forward was: x = emb[nodes] + feature sum */
-    rg_embedding_backward(gr.emb, t->dX2, b->nodes[2], (int) n2, D);
-    rg_mp_csr_t fcsr = {t->bfptr, t->bfidx, t->bfw, NULL, n2, t->feat.n_rows};
-    rg_mp_aggregate_backward(gr.feat, t->dX2, NULL, NULL, &fcsr, NULL, D, RG_AGG_WSUM,
-                             rg_i_gnn_threads(nt, (double) t->bfptr[n2] * D));
+    sage_inputs_backward(gr.emb, gr.feat, t->dX2, &t->feat, b->nodes[2], n2, D, nt);
 
     int64_t nu = 0, nm = 0;
     for (int64_t i = 0; i < n2; i++) {
@@ -593,10 +620,10 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     int64_t U = g->n_users, M = g->n_movies, N = t->N, E = g->n_ratings;
     size_t ND = (size_t) N * (size_t) D;
     /* the full neighbourhood CSR over global ids (ratings in gw) and, in one block, the outputs
-     * X H1 H2 (N,D), user_x_mean (D) and the scratch fx (N,D), gw (2E), one layer workspace */
+     * X H1 H2 (N,D), user_x_mean (D) and the scratch gw (2E), one layer workspace */
     sage_layer_ws_t L;
     size_t n_layer = sage_layer_carve(&L, NULL, N, D, 0);
-    size_t n_floats = 4 * ND + (size_t) D + 2 * (size_t) E + n_layer + 1;
+    size_t n_floats = 3 * ND + (size_t) D + 2 * (size_t) E + n_layer + 1;
     free(t->gptr);
     free(t->gidx);
     free(t->att_mem);
@@ -611,7 +638,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     t->H1 = t->X + ND;
     t->H2 = t->H1 + ND;
     t->user_x_mean = t->H2 + ND;
-    float *fx = t->user_x_mean + D, *gw = fx + ND;
+    float *gw = t->user_x_mean + D;
     sage_layer_carve(&L, gw + 2 * E, N, D, 0);
     int64_t k = 0;
     t->gptr[0] = 0;
@@ -631,12 +658,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     }
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
-    rg_mp_csr_t fcsr = {t->feat.fptr, t->feat.fidx, t->feat.fw, NULL, N, t->feat.n_rows};
-    rg_mp_aggregate_forward(fx, NULL, NULL, p.feat, &fcsr, D, RG_AGG_WSUM,
-                            rg_i_gnn_threads(t->nt, (double) t->feat.fptr[N] * D));
-    for (size_t i = 0; i < ND; i++) {
-        t->X[i] = p.emb[i] + fx[i];
-    }
+    sage_inputs(t->X, &p, &t->feat, NULL, N, D, t->nt);
     rg_mp_csr_t csr = {t->gptr, t->gidx, gw, NULL, N, N};
     float mu = (float) m->global_mean;
     sage_layer_forward(t->H1, &L, t->X, &csr, p.w1, p.b1, mu, D, 1, t->nt);
