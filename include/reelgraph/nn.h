@@ -73,6 +73,25 @@ void rg_linear_forward_mt(float *out, const float *inp, const float *W, const fl
                           int D, int O, int n_threads);
 void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
                            const float *inp, const float *W, int B, int D, int O, int n_threads);
+/* A linear layer over a two-part concatenation that is never built: out (B,O) =
+ * act([A | C] @ W^T + b) with A (B,DA) and C (B,DC) separate row-major blocks, W (O, DA+DC),
+ * b (O) or NULL, act = relu when `relu`, else the identity.  Split over n_threads as
+ * rg_linear_forward_mt (never call it inside a parallel region): two sgemms per thread, on W's
+ * column blocks in place.  O(B (DA+DC) O). */
+void rg_linear2_forward_mt(float *out, const float *A, int DA, const float *C, int DC,
+                           const float *W, const float *b, int B, int O, int relu,
+                           int n_threads);
+/* Backward of rg_linear2_forward_mt given dout (B,O), the gradient of its output.  relu_out:
+ * NULL for the identity; for a relu layer, its output, and then dpre (B,O) receives the
+ * gradient before the relu (dpre is unused otherwise).  dA (B,DA) += g W[:, :DA] and
+ * dW += g^T [A | C], db += column sums of g (accumulate, may be NULL), but dC (B,DC) is
+ * OVERWRITTEN with g W[:, DA:]: C is a block that only feeds this layer (an aggregation), so
+ * its gradient needs no zeroing pass.  g = dout or dpre.  Rows of dA, dC and the output units
+ * of dW, db are split over the threads.  O(B (DA+DC) O). */
+void rg_linear2_backward_mt(float *dA, float *dC, float *dW, float *db, float *dpre,
+                            const float *dout, const float *relu_out, const float *A, int DA,
+                            const float *C, int DC, const float *W, int B, int O,
+                            int n_threads);
 /* Reference versions: the same contract in plain loops (double accumulators), for tests. */
 void rg_linear_forward_naive(float *out, const float *inp, const float *W, const float *b, int B,
                              int D, int O);

@@ -91,9 +91,10 @@ static void rg_i_bias_backward(float *db, const float *dout, int B, int O, int l
     }
 }
 
-/* out (B,O) with row stride ldo = inp @ W^T + b (b may be NULL), beta = 0. */
+/* out (B,O) with row stride ldo = inp @ W^T + b (b may be NULL), beta = 0; W's rows have
+ * stride ldw >= D (W may be the first D columns of a wider matrix). */
 static void rg_i_affine(float *out, int ldo, const float *inp, const float *W, const float *b,
-                        int B, int D, int O) {
+                        int B, int D, int O, int ldw) {
     if (B <= 0 || O <= 0) {
         return;
     }
@@ -106,14 +107,14 @@ static void rg_i_affine(float *out, int ldo, const float *inp, const float *W, c
         }
     }
     if (D > 0) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, O, D, 1.0f, inp, D, W, D, 1.0f,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, O, D, 1.0f, inp, D, W, ldw, 1.0f,
                     out, ldo);
     }
 }
 
 void rg_linear_forward(float *out, const float *inp, const float *W, const float *b, int B,
                        int D, int O) {
-    rg_i_affine(out, O, inp, W, b, B, D, O);
+    rg_i_affine(out, O, inp, W, b, B, D, O, D);
 }
 
 void rg_linear_backward(float *dinp, float *dW, float *db, const float *dout, const float *inp,
@@ -157,7 +158,7 @@ void rg_linear_forward_mt(float *out, const float *inp, const float *W, const fl
         rg_i_team(&tid, &nthr);
         rg_i_share(B, tid, nthr, &lo, &hi);
         rg_i_affine(out + (size_t) lo * (size_t) O, O, inp + (size_t) lo * (size_t) D, W, b,
-                    hi - lo, D, O);
+                    hi - lo, D, O, D);
     }
 }
 
@@ -188,6 +189,88 @@ void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
         }
         if (db && hi > lo) {
             rg_i_bias_backward(db + lo, dout + lo, B, hi - lo, O);
+        }
+    }
+}
+
+void rg_linear2_forward_mt(float *out, const float *A, int DA, const float *C, int DC,
+                           const float *W, const float *b, int B, int O, int relu,
+                           int n_threads) {
+    int nt = B < 2 * rg_i_threads(n_threads) ? 1 : rg_i_threads(n_threads);
+    (void) nt;
+    const int ldw = DA + DC;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid, nthr, lo, hi;
+        rg_i_team(&tid, &nthr);
+        rg_i_share(B, tid, nthr, &lo, &hi);
+        float *o = out + (size_t) lo * (size_t) O;
+        /* forward was (in effect): out = A @ W[:, :DA]^T + C @ W[:, DA:]^T + b */
+        rg_i_affine(o, O, A + (size_t) lo * (size_t) DA, W, b, hi - lo, DA, O, ldw);
+        if (hi > lo && DC > 0 && O > 0) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, O, DC, 1.0f,
+                        C + (size_t) lo * (size_t) DC, DC, W + DA, ldw, 1.0f, o, O);
+        }
+        if (relu) {
+            rg_relu_forward(o, o, (size_t) (hi - lo) * (size_t) O);
+        }
+    }
+}
+
+void rg_linear2_backward_mt(float *dA, float *dC, float *dW, float *db, float *dpre,
+                            const float *dout, const float *relu_out, const float *A, int DA,
+                            const float *C, int DC, const float *W, int B, int O,
+                            int n_threads) {
+    if (B <= 0 || O <= 0) {
+        return;
+    }
+    int nt = B < 2 * rg_i_threads(n_threads) ? 1 : rg_i_threads(n_threads);
+    (void) nt;
+    const int ldw = DA + DC;
+    const float *g = relu_out ? dpre : dout;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid, nthr, lo, hi;
+        rg_i_team(&tid, &nthr);
+        rg_i_share(B, tid, nthr, &lo, &hi);
+        size_t r0 = (size_t) lo * (size_t) O, nr = (size_t) (hi - lo);
+        if (relu_out) {
+            /* forward was: out = relu(pre) */
+            for (size_t i = r0; i < r0 + nr * (size_t) O; i++) {
+                dpre[i] = relu_out[i] > 0.0f ? dout[i] : 0.0f;
+            }
+        }
+        if (dA && hi > lo && DA > 0) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DA, O, 1.0f, g + r0,
+                        O, W, ldw, 1.0f, dA + (size_t) lo * (size_t) DA, DA);
+        }
+        if (dC && hi > lo && DC > 0) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DC, O, 1.0f, g + r0,
+                        O, W + DA, ldw, 0.0f, dC + (size_t) lo * (size_t) DC, DC);
+        }
+        if (relu_out && nthr > 1) {
+#ifdef _OPENMP
+#pragma omp barrier /* dW and db read every row of dpre */
+#endif
+        }
+        rg_i_share(O, tid, nthr, &lo, &hi);
+        if (dW && hi > lo) {
+            float *dw = dW + (size_t) lo * (size_t) ldw;
+            if (DA > 0) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DA, B, 1.0f, g + lo,
+                            O, A, DA, 1.0f, dw, ldw);
+            }
+            if (DC > 0) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DC, B, 1.0f, g + lo,
+                            O, C, DC, 1.0f, dw + DA, ldw);
+            }
+        }
+        if (db && hi > lo) {
+            rg_i_bias_backward(db + lo, g + lo, B, hi - lo, O);
         }
     }
 }
@@ -427,7 +510,7 @@ static void rg_i_gemm_acc(float *out, int ldo, const float *inp, const float *W,
 
 void rg_rnn_cell_forward(float *h, const float *x, const float *h_prev, const float *Wx,
                          const float *Wh, const float *b, int B, int D, int H) {
-    rg_i_affine(h, H, x, Wx, b, B, D, H);
+    rg_i_affine(h, H, x, Wx, b, B, D, H, D);
     if (h_prev) {
         rg_i_gemm_acc(h, H, h_prev, Wh, B, H, H);
     }
@@ -456,7 +539,7 @@ void rg_lstm_cell_forward(float *h, float *c, float *cache, const float *x, cons
                           int B, int D, int H) {
     int G = 4 * H, ld = 5 * H;
     /* pre-activations of the four gates straight into the cache rows (stride 5H) */
-    rg_i_affine(cache, ld, x, Wx, b, B, D, G);
+    rg_i_affine(cache, ld, x, Wx, b, B, D, G, D);
     if (h_prev) {
         rg_i_gemm_acc(cache, ld, h_prev, Wh, B, H, G);
     }
@@ -520,8 +603,8 @@ void rg_gru_cell_forward(float *h, float *cache, const float *x, const float *h_
                          int B, int D, int H) {
     int G = 3 * H, ld = 6 * H;
     /* [xr xz xn] into cache[:, 0:3H], [hr hz hn] into cache[:, 3H:6H] */
-    rg_i_affine(cache, ld, x, Wx, bx, B, D, G);
-    rg_i_affine(cache + G, ld, h_prev, Wh, bh, B, h_prev ? H : 0, G);
+    rg_i_affine(cache, ld, x, Wx, bx, B, D, G, D);
+    rg_i_affine(cache + G, ld, h_prev, Wh, bh, B, h_prev ? H : 0, G, H);
     for (int r = 0; r < B; r++) {
         float *rg = cache + (size_t) r * ld, *zg = rg + H, *ng = zg + H;
         const float *hr = ng + H, *hz = hr + H, *hn = hz + H;
@@ -618,7 +701,7 @@ void rg_dot_decoder_backward(float *du, float *dv, const float *dscore, const fl
 void rg_bilinear_decoder_forward(float *score, float *Qv, const float *u, const float *v,
                                  const float *Q, int B, int K) {
     /* Qv_b = Q v_b, i.e. Qv (B,K) = v (B,K) @ Q^T */
-    rg_i_affine(Qv, K, v, Q, NULL, B, K, K);
+    rg_i_affine(Qv, K, v, Q, NULL, B, K, K, K);
     rg_dot_decoder_forward(score, u, Qv, B, K);
 }
 

@@ -71,21 +71,22 @@ typedef struct {
     float *emb, *user_bias, *movie_bias, *feat, *w1, *b1, *w2, *b2;
 } sage_view_t;
 
-/* What one SAGE layer over n dst rows saves and uses as scratch.  The layer input is built in
- * place: c's first D columns are the self rows, the next 2D the rating-aware mean pair
- * (rg_mp_rated_mean_forward writes them straight into c), so no concatenation is copied. */
+/* What one SAGE layer over n dst rows saves and uses as scratch.  The layer's input
+ * [self | mean | centred-rating mean] is never built: the linear layer reads the self rows where
+ * they are (the first n src rows) and the rating-aware mean pair from agg
+ * (rg_linear2_forward_mt). */
 typedef struct {
-    float *c;        /* (n, 3D) [self | mean | centred-rating mean] */
+    float *agg;      /* (n, 2D) [mean | centred-rating mean] */
     float *dpre;     /* (n, D), training only */
-    float *dc;       /* (n, 3D), training only */
+    float *dagg;     /* (n, 2D), training only */
 } sage_layer_ws_t;
 
 /* Floats of a layer workspace (with the backward buffers when `train`); with mem != NULL, points
  * L's buffers into mem. */
 static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int D, int train) {
     size_t nD = (size_t) n * (size_t) D;
-    size_t sizes[] = {3 * nD, train ? nD : 0, train ? 3 * nD : 0};
-    float **views[] = {&L->c, &L->dpre, &L->dc};
+    size_t sizes[] = {2 * nD, train ? nD : 0, train ? 2 * nD : 0};
+    float **views[] = {&L->agg, &L->dpre, &L->dagg};
     size_t off = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         if (mem != NULL) {
@@ -95,7 +96,6 @@ static size_t sage_layer_carve(sage_layer_ws_t *L, float *mem, int64_t n, int D,
     }
     return off;
 }
-
 
 typedef struct {
     int D, nt;
@@ -209,57 +209,35 @@ static void sage_inputs_backward(float *gemb, float *gfeat, const float *dx,
     }
 }
 
-/* One SAGE layer: out (n_dst, D) = W [src[0:n_dst] | mean | centred-rating mean] + b over csr
- * (csr->w = the ratings of the entries), relu applied when `relu`; L keeps what backward needs.
- * O(nnz D + n_dst D^2). */
-static void sage_layer_forward(float *out, sage_layer_ws_t *L, const float *src,
-                               const rg_mp_csr_t *csr, const float *W, const float *b, float mu,
-                               int D, int relu, int nt) {
+/* One SAGE layer: out (n_dst, D) = W [self | mean | centred-rating mean] + b over csr
+ * (csr->w = the ratings of the entries), relu applied when `relu`; self (n_dst, D) is the dst
+ * rows' own input (src itself when dst row i is src row i, as in blocks and full graphs); L
+ * keeps what backward needs.  O(nnz D + n_dst D^2). */
+static void sage_layer_forward(float *out, sage_layer_ws_t *L, const float *self,
+                               const float *src, const rg_mp_csr_t *csr, const float *W,
+                               const float *b, float mu, int D, int relu, int nt) {
     int64_t n = csr->n_dst;
-    size_t d = (size_t) D;
-    for (int64_t i = 0; i < n; i++) {
-        memcpy(L->c + (size_t) i * 3 * d, src + (size_t) i * d, d * sizeof *src);
-    }
-    rg_mp_rated_mean_forward(L->c + D, 3 * D, src, csr, mu, D,
+    rg_mp_rated_mean_forward(L->agg, 2 * D, src, csr, mu, D,
                              rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
-    rg_linear_forward_mt(out, L->c, W, b, (int) n, 3 * D, D,
-                         rg_i_gnn_threads(nt, 3.0 * (double) n * D * D));
-    if (relu) {
-        rg_relu_forward(out, out, (size_t) n * (size_t) D);
-    }
+    rg_linear2_forward_mt(out, self, D, L->agg, 2 * D, W, b, (int) n, D, relu,
+                          rg_i_gnn_threads(nt, 3.0 * (double) n * D * D));
 }
 
-/* Backward of sage_layer_forward given dout (n_dst, D) (for relu layers the gradient AFTER the
- * relu); accumulates dsrc (n_src, D), dW, db.  scratch: rg_mp_rated_mean_scratch floats for
- * n_src rows (the aggregation's backward splits the entries over the threads, each extra thread
- * into its own slice). */
+/* Backward of sage_layer_forward (self = src) given dout (n_dst, D), the gradient of its output
+ * out; accumulates dsrc (n_src, D), dW, db.  scratch: rg_mp_rated_mean_scratch floats for n_src
+ * rows (the aggregation's backward splits the entries over the threads, each extra thread into
+ * its own slice). */
 static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *dout,
-                                const float *out, sage_layer_ws_t *L, const rg_mp_csr_t *csr,
-                                const float *W, float mu, int D, int relu, float *scratch,
-                                int nt) {
+                                const float *out, const float *src, sage_layer_ws_t *L,
+                                const rg_mp_csr_t *csr, const float *W, float mu, int D, int relu,
+                                float *scratch, int nt) {
     int64_t n = csr->n_dst;
-    size_t nD = (size_t) n * (size_t) D, d = (size_t) D;
-    const float *g = dout;
-    if (relu) {
-        /* forward was: out = relu(pre), in place */
-        rg_param_zero(L->dpre, nD);
-        rg_relu_backward(L->dpre, dout, out, nD);
-        g = L->dpre;
-    }
-    /* forward was: pre = c W^T + b */
-    rg_param_zero(L->dc, 3 * nD);
-    rg_linear_backward_mt(L->dc, dW, db, g, L->c, W, (int) n, 3 * D, D,
-                          rg_i_gnn_threads(nt, 6.0 * (double) n * D * D));
-    /* forward was: c = [src[0:n] | rated mean pair of src] (prefix property: dst i is src
-     * row i) */
-    for (int64_t i = 0; i < n; i++) {
-        float *ds = dsrc + (size_t) i * d;
-        const float *dci = L->dc + (size_t) i * 3 * d;
-        for (size_t f = 0; f < d; f++) {
-            ds[f] += dci[f];
-        }
-    }
-    rg_mp_rated_mean_backward(dsrc, scratch, L->dc + D, 3 * D, csr, mu, D,
+    /* forward was: out = act(src[0:n] W_self^T + agg W_agg^T + b) */
+    rg_linear2_backward_mt(dsrc, L->dagg, dW, db, L->dpre, dout, relu ? out : NULL, src, D,
+                           L->agg, 2 * D, W, (int) n, D,
+                           rg_i_gnn_threads(nt, 6.0 * (double) n * D * D));
+    /* forward was: agg = the rated mean pair of src */
+    rg_mp_rated_mean_backward(dsrc, scratch, L->dagg, 2 * D, csr, mu, D,
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
@@ -492,7 +470,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
 
     /* ---- forward ---- */
     sage_inputs(t->X2, &p, &t->feat, b->nodes[2], n2, D, nt);
-    sage_layer_forward(t->H1b, &t->L2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
+    sage_layer_forward(t->H1b, &t->L2, t->X2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
     float drop = m->hp.dropout;
     size_t n1D = (size_t) n1 * (size_t) D;
     if (drop > 0.0f) {
@@ -501,7 +479,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
                                    (uint64_t) batch_index));
         rg_dropout_forward(t->H1b, t->mask1, t->H1b, n1D, drop, &r);
     }
-    sage_layer_forward(t->H2b, &t->L1, t->H1b, &csr1, p.w2, p.b2, mu, D, 0, nt);
+    sage_layer_forward(t->H2b, &t->L1, t->H1b, t->H1b, &csr1, p.w2, p.b2, mu, D, 0, nt);
     rg_embedding_forward(t->Ub, t->H2b, t->pos_u, (int) nb, D);
     rg_embedding_forward(t->Vb, t->H2b, t->pos_m, (int) nb, D);
     rg_dot_decoder_forward(t->s, t->Ub, t->Vb, (int) nb, D);
@@ -521,7 +499,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
     rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
     rg_param_zero(t->dH1, n1D);
-    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, &t->L1, &csr1, p.w2, mu,
+    sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, t->H1b, &t->L1, &csr1, p.w2, mu,
                         D, 0, t->mp_scratch, nt);
     const float *dH1 = t->dH1;
     if (drop > 0.0f) {
@@ -532,7 +510,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
         dH1 = t->dH1d;
     }
     rg_param_zero(t->dX2, (size_t) n2 * (size_t) D);
-    sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, &t->L2, &csr2, p.w1, mu, D,
+    sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, t->X2, &t->L2, &csr2, p.w1, mu, D,
                         1, t->mp_scratch, nt);
     /* forward was: x = emb[nodes] + feature sum */
     sage_inputs_backward(gr.emb, gr.feat, t->dX2, &t->feat, b->nodes[2], n2, D, nt);
@@ -661,8 +639,8 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     sage_inputs(t->X, &p, &t->feat, NULL, N, D, t->nt);
     rg_mp_csr_t csr = {t->gptr, t->gidx, gw, NULL, N, N};
     float mu = (float) m->global_mean;
-    sage_layer_forward(t->H1, &L, t->X, &csr, p.w1, p.b1, mu, D, 1, t->nt);
-    sage_layer_forward(t->H2, &L, t->H1, &csr, p.w2, p.b2, mu, D, 0, t->nt);
+    sage_layer_forward(t->H1, &L, t->X, t->X, &csr, p.w1, p.b1, mu, D, 1, t->nt);
+    sage_layer_forward(t->H2, &L, t->H1, t->H1, &csr, p.w2, p.b2, mu, D, 0, t->nt);
     for (int i = 0; i < D; i++) {
         double s = 0.0;
         for (int64_t u = 0; u < U; u++) {
@@ -730,20 +708,6 @@ static rg_error_t sage_score(const rg_model_t *m, const rg_graph_t *g, int32_t u
     return RG_SUCCESS;
 }
 
-/* One layer for a single dst row whose self row `self` (D) is not part of the neighbour table
- * src: out (D) = W [self | mean | centred-rating mean over csr of src] + b (+ relu); c (3D) is
- * scratch. */
-static void sage_fold_in_layer(float *out, float *c, const float *self, const float *src,
-                               const rg_mp_csr_t *csr, const float *W, const float *b, float mu,
-                               int D, int relu) {
-    memcpy(c, self, (size_t) D * sizeof *c);
-    rg_mp_rated_mean_forward(c + D, 3 * D, src, csr, mu, D, 1);
-    rg_linear_forward(out, c, W, b, 1, 3 * D, D);
-    if (relu) {
-        rg_relu_forward(out, out, (size_t) D);
-    }
-}
-
 /* A new user: input x = the mean user input, neighbours = the given movies with their ratings
  * (their layer inputs and layer-1 outputs from attach), bias 0.  O(n D + D^2 + M D). */
 static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t n,
@@ -763,8 +727,8 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     int D = t->D;
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
-    /* one dst row: x (D), h1 (D), h2 (D) and the layer input c (3D) */
-    size_t n_floats = 6 * (size_t) D;
+    /* one dst row: x (D), h1 (D), h2 (D) and a layer workspace (2D) */
+    size_t n_floats = 5 * (size_t) D;
     float *mem = rg_malloc(n_floats * sizeof *mem);
     int32_t *nb = rg_malloc((size_t) (n + 1) * sizeof *nb);
     if (mem == NULL || nb == NULL) {
@@ -775,14 +739,16 @@ static rg_error_t sage_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     for (int64_t i = 0; i < n; i++) {
         nb[i] = (int32_t) (m->n_users + movies[i]);
     }
-    float *x = mem, *h1 = mem + D, *h2 = mem + 2 * D, *c = mem + 3 * D;
+    float *x = mem, *h1 = mem + D, *h2 = mem + 2 * D;
+    sage_layer_ws_t L;
+    sage_layer_carve(&L, mem + 3 * D, 1, D, 0);
     int64_t ptr[2] = {0, n};
     rg_mp_csr_t csr = {ptr, nb, ratings, NULL, 1, t->N};
     float mu = (float) m->global_mean;
     /* the new node's own row is not in X / H1, so its layers take the self row apart */
     memcpy(x, t->user_x_mean, (size_t) D * sizeof *x);
-    sage_fold_in_layer(h1, c, x, t->X, &csr, p.w1, p.b1, mu, D, 1);
-    sage_fold_in_layer(h2, c, h1, t->H1, &csr, p.w2, p.b2, mu, D, 0);
+    sage_layer_forward(h1, &L, x, t->X, &csr, p.w1, p.b1, mu, D, 1, 1);
+    sage_layer_forward(h2, &L, h1, t->H1, &csr, p.w2, p.b2, mu, D, 0, 1);
     sage_score_row(m, h2, 0.0f, out);
     free(mem);
     free(nb);

@@ -1,4 +1,5 @@
-/* gc_linear.c: finite-difference checks of the linear layer (sgemm and naive), the embedding
+/* gc_linear.c: finite-difference checks of the linear layer (sgemm and naive), the linear layer
+ * over a two-part concatenation (rg_linear2_*, with and without its relu), the embedding
  * lookup (with repeated ids) and concat / split.  Shapes are deliberately odd (B=3, D=7, O=5).
  * Tolerances: rgt_gc_opts_default (see gradcheck.h). */
 #include <stdio.h>
@@ -63,6 +64,66 @@ static void test_linear_sgemm_gradients(void **state) {
 static void test_linear_naive_gradients(void **state) {
     (void) state;
     check_linear(rg_linear_forward_naive, rg_linear_backward_naive, 1, "linear(naive)");
+}
+
+/* ---- linear over a two-part concatenation ---- */
+
+enum { LB = 6, LA = 4, LC = 6 };
+
+typedef struct {
+    float A[LB * LA], C[LB * LC], W[O * (LA + LC)], b[O], out[LB * O], c[LB * O];
+    int relu, threads;
+} linear2_ctx_t;
+
+static double linear2_loss(void *p) {
+    linear2_ctx_t *t = p;
+    rg_linear2_forward_mt(t->out, t->A, LA, t->C, LC, t->W, t->b, LB, O, t->relu, t->threads);
+    return rgt_gc_dot(t->out, t->c, LB * O);
+}
+
+/* Gradients of every input on 1 and 2 threads, with and without the relu; dC is filled with
+ * garbage first (the backward overwrites it); the forward equals rg_linear_forward on the
+ * concatenation built by hand. */
+static void test_linear2_gradients(void **state) {
+    (void) state;
+    for (int relu = 0; relu <= 1; relu++) {
+        for (int threads = 1; threads <= 2; threads++) {
+            linear2_ctx_t t;
+            rg_rng_t r;
+            rgt_gc_opts_t o;
+            float dA[LB * LA] = {0}, dC[LB * LC], dW[O * (LA + LC)] = {0}, db[O] = {0};
+            float dpre[LB * O], cat[LB * (LA + LC)], ref[LB * O];
+            char name[64];
+            rg_rng_init(&r, 41 + (uint64_t) relu);
+            rgt_gc_opts_default(&o);
+            t.relu = relu;
+            t.threads = threads;
+            rgt_gc_fill(t.A, LB * LA, -1.3f, 1.7f, &r);
+            rgt_gc_fill(t.C, LB * LC, -1.1f, 1.2f, &r);
+            rgt_gc_fill(t.W, O * (LA + LC), -0.9f, 0.8f, &r);
+            rgt_gc_fill(t.b, O, -0.5f, 0.5f, &r);
+            rgt_gc_coeffs(t.c, LB * O, 42);
+            for (int i = 0; i < LB * LC; i++) {
+                dC[i] = 7.0f;
+            }
+            linear2_loss(&t);
+            rg_concat_forward(cat, t.A, t.C, LB, LA, LC);
+            rg_linear_forward(ref, cat, t.W, t.b, LB, LA + LC, O);
+            for (int i = 0; i < LB * O; i++) {
+                RGT_NEAR(t.out[i], relu && ref[i] < 0.0f ? 0.0f : ref[i], 1e-5);
+            }
+            rg_linear2_backward_mt(dA, dC, dW, db, dpre, t.c, relu ? t.out : NULL, t.A, LA, t.C,
+                                   LC, t.W, LB, O, threads);
+            snprintf(name, sizeof name, "linear2 relu=%d %dt A", relu, threads);
+            RGT_GRADCHECK(name, t.A, dA, LB * LA, linear2_loss, &t, &o);
+            snprintf(name, sizeof name, "linear2 relu=%d %dt C", relu, threads);
+            RGT_GRADCHECK(name, t.C, dC, LB * LC, linear2_loss, &t, &o);
+            snprintf(name, sizeof name, "linear2 relu=%d %dt W", relu, threads);
+            RGT_GRADCHECK(name, t.W, dW, O * (LA + LC), linear2_loss, &t, &o);
+            snprintf(name, sizeof name, "linear2 relu=%d %dt b", relu, threads);
+            RGT_GRADCHECK(name, t.b, db, O, linear2_loss, &t, &o);
+        }
+    }
 }
 
 /* ---- embedding ---- */
@@ -149,6 +210,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_sgemm_gradients),
         cmocka_unit_test(test_linear_naive_gradients),
+        cmocka_unit_test(test_linear2_gradients),
         cmocka_unit_test(test_embedding_repeated_ids),
         cmocka_unit_test(test_concat_split_gradients),
     };
