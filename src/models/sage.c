@@ -120,8 +120,8 @@ typedef struct {
     float *edge_r, *pred, *dpred, *s;                /* (B) */
     int32_t *touch_u, *touch_m;
     sage_layer_ws_t L2, L1; /* layer 2 (dst nodes[1]) and layer 1 (dst nodes[0]) */
-    float *X2, *H1b, *H2b, *Ub, *Vb;
-    float *dX2, *dH1, *dH1d, *dH2, *dUb, *dVb;
+    float *X2, *H1b, *H2b;
+    float *dX2, *dH1, *dH1d, *dH2;
     float *mp_scratch;   /* the rated-mean backward's per-thread slices (n2 rows) */
     uint8_t *mask1;      /* (cap1, D) dropout mask of the layer-1 outputs */
     float *ws_mem;
@@ -246,6 +246,15 @@ static void sage_layer_backward(float *dsrc, float *dW, float *db, const float *
                               rg_i_gnn_threads(nt, 2.0 * (double) csr->ptr[n] * D));
 }
 
+/* a . b over D floats, in index order (training and prediction score alike). */
+static float sage_dot(const float *a, const float *b, int D) {
+    float s = 0.0f;
+    for (int i = 0; i < D; i++) {
+        s += a[i] * b[i];
+    }
+    return s;
+}
+
 /* ---- state ---- */
 
 static void sage_free_impl(sage_t *t) {
@@ -317,8 +326,8 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     size_t d = (size_t) D, s0 = (size_t) c0 * d, s1 = (size_t) c1 * d, s2 = (size_t) c2 * d;
     size_t n_l2 = sage_layer_carve(&t->L2, NULL, c1, D, 1);
     size_t n_l1 = sage_layer_carve(&t->L1, NULL, c0, D, 1);
-    size_t sizes[] = {nb, nb, nb, nb, s2, s1, s0, nb * d, nb * d, s2, s1, s1, s0, nb * d,
-                      nb * d, rg_mp_rated_mean_scratch(c2, D, t->nt),
+    size_t sizes[] = {nb, nb, nb, nb, s2, s1, s0, s2, s1, s1, s0,
+                      rg_mp_rated_mean_scratch(c2, D, t->nt),
                       (s1 + sizeof(float) - 1) / sizeof(float) /* mask1 bytes */};
     size_t n_floats = n_l2 + n_l1;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -338,9 +347,9 @@ static rg_error_t sage_alloc_training(sage_t *t, const rg_model_t *m, const rg_g
     }
     float *w = t->ws_mem;
     float *mask_mem = NULL;
-    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,   &t->X2,
-                       &t->H1b,    &t->H2b,  &t->Ub,    &t->Vb,  &t->dX2, &t->dH1,
-                       &t->dH1d,   &t->dH2,  &t->dUb,   &t->dVb, &t->mp_scratch, &mask_mem};
+    float **views[] = {&t->edge_r, &t->pred, &t->dpred, &t->s,    &t->X2,
+                       &t->H1b,    &t->H2b,  &t->dX2,   &t->dH1,  &t->dH1d,
+                       &t->dH2,    &t->mp_scratch, &mask_mem};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *views[i] = w;
         w += sizes[i];
@@ -485,9 +494,10 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
         rg_dropout_forward(t->H1b, t->mask1, t->H1b, n1D, drop, &r);
     }
     sage_layer_forward(t->H2b, &t->L1, t->H1b, t->H1b, &csr1, p.w2, p.b2, mu, D, 0, nt);
-    rg_embedding_forward(t->Ub, t->H2b, t->pos_u, (int) nb, D);
-    rg_embedding_forward(t->Vb, t->H2b, t->pos_m, (int) nb, D);
-    rg_dot_decoder_forward(t->s, t->Ub, t->Vb, (int) nb, D);
+    for (int64_t k = 0; k < nb; k++) {
+        t->s[k] = sage_dot(t->H2b + (size_t) t->pos_u[k] * (size_t) D,
+                           t->H2b + (size_t) t->pos_m[k] * (size_t) D, D);
+    }
     rg_i_gnn_head_forward(t->pred, t->s, t->edge_user, t->edge_movie, p.user_bias, p.movie_bias,
                           (float) m->global_mean, nb);
     rg_param_zero(t->dpred, (size_t) nb);
@@ -496,13 +506,19 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     /* ---- backward ---- */
     rg_i_gnn_head_backward(gr.user_bias, gr.movie_bias, t->dpred, t->edge_user, t->edge_movie,
                            nb);
-    size_t bD = (size_t) nb * (size_t) D;
-    rg_param_zero(t->dUb, bD);
-    rg_param_zero(t->dVb, bD);
-    rg_dot_decoder_backward(t->dUb, t->dVb, t->dpred, t->Ub, t->Vb, (int) nb, D);
+    /* forward was: s_k = h2[pos_u[k]] . h2[pos_m[k]] (users and movies are different rows) */
     rg_param_zero(t->dH2, (size_t) n0 * (size_t) D);
-    rg_embedding_backward(t->dH2, t->dUb, t->pos_u, (int) nb, D);
-    rg_embedding_backward(t->dH2, t->dVb, t->pos_m, (int) nb, D);
+    for (int64_t k = 0; k < nb; k++) {
+        float *du = t->dH2 + (size_t) t->pos_u[k] * (size_t) D;
+        float *dm = t->dH2 + (size_t) t->pos_m[k] * (size_t) D;
+        const float *hu = t->H2b + (size_t) t->pos_u[k] * (size_t) D;
+        const float *hm = t->H2b + (size_t) t->pos_m[k] * (size_t) D;
+        const float gk = t->dpred[k];
+        for (int c = 0; c < D; c++) {
+            du[c] += gk * hm[c];
+            dm[c] += gk * hu[c];
+        }
+    }
     rg_param_zero(t->dH1, n1D);
     sage_layer_backward(t->dH1, gr.w2, gr.b2, t->dH2, t->H2b, t->H1b, &t->L1, &csr1, p.w2, mu,
                         D, 0, t->mp_scratch, nt);
@@ -663,14 +679,6 @@ static rg_error_t sage_check_attached(const rg_model_t *m) {
         RG_ERROR(RG_EINVAL, "sage: model not attached to a graph (call attach after training)");
     }
     return RG_SUCCESS;
-}
-
-static float sage_dot(const float *a, const float *b, int D) {
-    float s = 0.0f;
-    for (int i = 0; i < D; i++) {
-        s += a[i] * b[i];
-    }
-    return s;
 }
 
 static rg_error_t sage_predict(const rg_model_t *m, const rg_graph_t *g, int64_t n,
