@@ -236,41 +236,52 @@ void rg_linear2_backward_mt(float *dA, float *dC, float *dW, float *db, float *d
     {
         int tid, nthr, lo, hi;
         rg_i_team(&tid, &nthr);
-        rg_i_share(B, tid, nthr, &lo, &hi);
-        size_t r0 = (size_t) lo * (size_t) O, nr = (size_t) (hi - lo);
         if (relu_out) {
             /* forward was: out = relu(pre) */
-            for (size_t i = r0; i < r0 + nr * (size_t) O; i++) {
+            rg_i_share(B, tid, nthr, &lo, &hi);
+            for (size_t i = (size_t) lo * (size_t) O; i < (size_t) hi * (size_t) O; i++) {
                 dpre[i] = relu_out[i] > 0.0f ? dout[i] : 0.0f;
             }
-        }
-        if (dA && hi > lo && DA > 0) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DA, O, 1.0f, g + r0,
-                        O, W, ldw, 1.0f, dA + (size_t) lo * (size_t) DA, DA);
-        }
-        if (dC && hi > lo && DC > 0) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DC, O, 1.0f, g + r0,
-                        O, W + DA, ldw, 0.0f, dC + (size_t) lo * (size_t) DC, DC);
-        }
-        if (relu_out && nthr > 1) {
+            if (nthr > 1) {
 #ifdef _OPENMP
-#pragma omp barrier /* dW and db read every row of dpre */
+#pragma omp barrier /* every product below reads rows of dpre other threads wrote */
 #endif
-        }
-        rg_i_share(O, tid, nthr, &lo, &hi);
-        if (dW && hi > lo) {
-            float *dw = dW + (size_t) lo * (size_t) ldw;
-            if (DA > 0) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DA, B, 1.0f, g + lo,
-                            O, A, DA, 1.0f, dw, ldw);
-            }
-            if (DC > 0) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DC, B, 1.0f, g + lo,
-                            O, C, DC, 1.0f, dw + DA, ldw);
             }
         }
-        if (db && hi > lo) {
-            rg_i_bias_backward(db + lo, g + lo, B, hi - lo, O);
+        /* the weight gradient (O x (DA+DC) over B rows) and the input gradients (B x (DA+DC)
+         * over O) take the same multiply-adds: the first half of the team splits the former by
+         * output units, the rest the latter by rows (one thread: both).  Each sgemm then packs
+         * only its own operands, where a row split of the weight gradient would pack all of A
+         * and C on every thread. */
+        int n_w = nthr > 1 ? nthr / 2 : 1, n_i = nthr > 1 ? nthr - n_w : 1;
+        if (tid < n_w) {
+            rg_i_share(O, tid, n_w, &lo, &hi);
+            if (dW && hi > lo) {
+                float *dw = dW + (size_t) lo * (size_t) ldw;
+                if (DA > 0) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DA, B, 1.0f,
+                                g + lo, O, A, DA, 1.0f, dw, ldw);
+                }
+                if (DC > 0) {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, DC, B, 1.0f,
+                                g + lo, O, C, DC, 1.0f, dw + DA, ldw);
+                }
+            }
+            if (db && hi > lo) {
+                rg_i_bias_backward(db + lo, g + lo, B, hi - lo, O);
+            }
+        }
+        if (nthr == 1 || tid >= n_w) {
+            rg_i_share(B, nthr == 1 ? 0 : tid - n_w, n_i, &lo, &hi);
+            size_t r0 = (size_t) lo * (size_t) O;
+            if (dA && hi > lo && DA > 0) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DA, O, 1.0f,
+                            g + r0, O, W, ldw, 1.0f, dA + (size_t) lo * (size_t) DA, DA);
+            }
+            if (dC && hi > lo && DC > 0) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, DC, O, 1.0f,
+                            g + r0, O, W + DA, ldw, 0.0f, dC + (size_t) lo * (size_t) DC, DC);
+            }
         }
     }
 }
