@@ -89,6 +89,50 @@ static void key_sift_down(double *key, int64_t *cand, int64_t n, int64_t i) {
     }
 }
 
+/* Every neighbour of global node x whose edge is not excluded (excluded may be NULL when
+ * n_excl == 0): global ids to out_nb, edge ids to out_eid and, when out_w is not NULL, ratings
+ * to out_w (one pass over the row, user and movie rows in separate loops).  Returns the count. */
+static int64_t take_all(const rg_graph_t *g, int32_t x, const uint8_t *excluded, int32_t n_excl,
+                        int32_t *restrict out_nb, int64_t *restrict out_eid,
+                        float *restrict out_w) {
+    /* the graph's arrays in locals: the stores through out_* could alias g's members for the
+     * compiler, which then reloaded every pointer in every iteration */
+    const float *restrict rating = g->rating;
+    int64_t n = 0;
+    if (x < g->n_users) {
+        const int32_t *restrict adj = g->user_adj;
+        const int32_t U = (int32_t) g->n_users;
+        for (int64_t e = g->user_ptr[x], hi = g->user_ptr[x + 1]; e < hi; e++) {
+            if (n_excl > 0 && excluded[e]) {
+                continue;
+            }
+            out_nb[n] = U + adj[e];
+            out_eid[n] = e;
+            if (out_w) {
+                out_w[n] = rating[e];
+            }
+            n++;
+        }
+        return n;
+    }
+    const int32_t *restrict adj = g->movie_adj;
+    const int64_t *restrict eids = g->movie_eid;
+    const int64_t m = x - g->n_users;
+    for (int64_t q = g->movie_ptr[m], hi = g->movie_ptr[m + 1]; q < hi; q++) {
+        int64_t e = eids[q];
+        if (n_excl > 0 && excluded[e]) {
+            continue;
+        }
+        out_nb[n] = adj[q];
+        out_eid[n] = e;
+        if (out_w) {
+            out_w[n] = rating[e];
+        }
+        n++;
+    }
+    return n;
+}
+
 /* Samples up to F neighbours (F <= 0: all) of global node x without replacement, skipping
  * excluded edges (excluded may be NULL when n_excl == 0).  Writes global neighbour ids to
  * out_nb and edge ids to out_eid; returns the count.  cand/key hold at least 2F entries. */
@@ -98,20 +142,11 @@ static int64_t sample_node(const rg_graph_t *g, int32_t x, int32_t F, const rg_s
     int is_user = x < g->n_users;
     int64_t lo = is_user ? g->user_ptr[x] : g->movie_ptr[x - g->n_users];
     int64_t hi = is_user ? g->user_ptr[x + 1] : g->movie_ptr[x - g->n_users + 1];
-    int64_t d = hi - lo, d_eff = d - n_excl, n = 0;
+    int64_t d = hi - lo, d_eff = d - n_excl;
     int32_t y;
     int64_t e;
     if (F <= 0 || d_eff <= F) {
-        for (int64_t j = lo; j < hi; j++) {
-            nb_at(g, is_user, j, &y, &e);
-            if (n_excl > 0 && excluded[e]) {
-                continue;
-            }
-            out_nb[n] = y;
-            out_eid[n] = e;
-            n++;
-        }
-        return n;
+        return take_all(g, x, excluded, n_excl, out_nb, out_eid, NULL);
     }
     if (o->weight == RG_SAMPLE_UNIFORM) {
         if (d_eff <= 2 * (int64_t) F) {
@@ -459,13 +494,18 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
                     memcpy(eid + lo, b->eid[l - 1] + plo, (size_t) n_i * sizeof *eid);
                     continue;
                 }
-                rg_rng_t r;
-                rg_rng_init(&r, rg_rng_mix(layer_seed, (uint64_t) i));
-                int64_t c = sample_node(g, x, F, o, &r, b->excluded, b->n_excluded[x], cand, key,
-                                        idx + lo, eid + lo);
-                (void) c; /* == n_i by construction */
+                if (block_whole(F, block_deff(b, g, x))) {
+                    take_all(g, x, b->excluded, b->n_excluded[x], idx + lo, eid + lo, w + lo);
+                } else {
+                    rg_rng_t r;
+                    rg_rng_init(&r, rg_rng_mix(layer_seed, (uint64_t) i));
+                    sample_node(g, x, F, o, &r, b->excluded, b->n_excluded[x], cand, key,
+                                idx + lo, eid + lo);
+                    for (int64_t j = lo; j < lo + n_i; j++) {
+                        w[j] = g->rating[eid[j]];
+                    }
+                }
                 for (int64_t j = lo; j < lo + n_i; j++) {
-                    w[j] = g->rating[eid[j]];
                     /* many threads may flag one node: all store the same byte, atomically */
                     __atomic_store_n(&b->seen[idx[j]], 1, __ATOMIC_RELAXED);
                 }
