@@ -91,10 +91,11 @@ rg_error_t rg_sample_weight_parse(const char *name, rg_sample_weight_t *out);
 
 /* A mini-batch computation graph for L-layer message passing (GraphSAGE-style blocks).
  *
- * nodes[0] holds the distinct targets in first-appearance order.  For l = 1..L, nodes[l] starts
+ * nodes[0] holds the distinct targets in global id order.  For l = 1..L, nodes[l] starts
  * with nodes[l-1] in the same order (so the self feature of dst node i of layer l is row i of
- * layer l's src nodes) followed by the distinct neighbours newly sampled at layer l, in global id
- * order.  Layer l is a
+ * layer l's src nodes) followed by the distinct neighbours newly sampled at layer l, in global
+ * id order (so a row's neighbours, sorted by id in the graph, sit at increasing positions within
+ * each layer's segment).  Layer l is a
  * local CSR from dst index i in nodes[l-1] to src indices in nodes[l]: the sampled neighbours of
  * nodes[l-1][i] are idx[l][ptr[l][i] .. ptr[l][i+1]-1], with w[l] the rating and eid[l] the global
  * edge id of each sampled edge.  Index 0 of ptr/idx/w/eid is unused (layers count from 1).

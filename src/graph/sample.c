@@ -436,14 +436,18 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
     }
     block_mark_excluded(b, g, exclude_eids, n_exclude, 1);
 
-    int64_t n0 = 0;
+    /* the distinct targets in global id order, as every layer's new nodes: a row's neighbours
+     * (sorted by id in the graph) then sit at increasing positions, so the message-passing
+     * kernels sweep their source rows in address order */
     for (int64_t t = 0; t < n_targets; t++) {
-        int32_t x = targets[t];
-        if (b->local[x] < 0) {
-            b->local[x] = (int32_t) n0;
-            b->nodes[0][n0++] = x;
-        }
-        b->target_pos[t] = b->local[x];
+        b->seen[targets[t]] = 1;
+    }
+    int64_t n0 = block_number_new(b, b->nodes[0], 0);
+    for (int64_t i = 0; i < n0; i++) {
+        b->seen[b->nodes[0][i]] = 0;
+    }
+    for (int64_t t = 0; t < n_targets; t++) {
+        b->target_pos[t] = b->local[targets[t]];
     }
     b->n_targets = n_targets;
     b->n_nodes[0] = n0;

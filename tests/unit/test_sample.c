@@ -146,6 +146,10 @@ static void check_block(const rg_graph_t *g, const rg_block_t *b, const int32_t 
         assert_int_equal(b->nodes[0][b->target_pos[t]], targets[t]);
     }
     for (int l = 0; l <= b->n_layers; l++) {
+        /* each layer's own nodes (after the previous layer's prefix) in global id order */
+        for (int64_t i = (l > 0 ? b->n_nodes[l - 1] : 0) + 1; i < b->n_nodes[l]; i++) {
+            assert_true(b->nodes[l][i - 1] < b->nodes[l][i]);
+        }
         /* distinct nodes */
         for (int64_t i = 0; i < b->n_nodes[l]; i++) {
             for (int64_t j = 0; j < i; j++) {
