@@ -425,13 +425,18 @@ void rg_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, f
     /* four 16-bit lanes per 64-bit draw: keep when lane >= p 2^16 (p quantised to 1/65536;
      * one generator call per four units instead of one per unit) */
     uint32_t cut = (uint32_t) (p * 65536.0f + 0.5f);
-    uint64_t bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((i & 3) == 0) {
-            bits = rg_rng_u64(r);
+    size_t q = 0;
+    for (; q + 4 <= n; q += 4) {
+        uint64_t bits = rg_rng_u64(r);
+        for (int k = 0; k < 4; k++) {
+            mask[q + (size_t) k] = (uint32_t) ((bits >> (16 * k)) & 0xffffu) >= cut;
         }
-        mask[i] = (uint32_t) (bits & 0xffffu) >= cut;
-        bits >>= 16;
+    }
+    if (q < n) {
+        uint64_t bits = rg_rng_u64(r);
+        for (; q < n; q++, bits >>= 16) {
+            mask[q] = (uint32_t) (bits & 0xffffu) >= cut;
+        }
     }
     for (size_t i = 0; i < n; i++) {
         out[i] = mask[i] ? inp[i] * keep_scale : 0.0f;
