@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/parallel.h"
+#include "core/vec16.h"
 #include "reelgraph/nn.h"
 
 static inline float rg_i_weight(const rg_mp_csr_t *g, int64_t j) {
@@ -251,16 +252,8 @@ static inline float rg_i_inv_deg(const rg_mp_csr_t *g, int64_t d) {
     return n > 0 ? 1.0f / (float) n : 0.0f;
 }
 
-/* The pair's kernels work on blocks of 16 feature columns held in registers (one AVX-512
- * register, two AVX or four SSE ones: the compiler lowers the vector type to what the target
- * has), so a block's partial sums stay in registers while a row's entries stream by, instead of
- * a load and a store of the output row per entry.  Columns past the last whole block take the
- * scalar path. */
-#define RG_MP_BLOCK 16
-/* unaligned (aligned(4)) and may_alias: a view of any 16 consecutive floats of a row */
-typedef float rg_i_v16 __attribute__((vector_size(RG_MP_BLOCK * sizeof(float)), aligned(4),
-                                      may_alias));
-#define RG_I_V16(p) (*(rg_i_v16 *) (p))
+/* The pair's kernels work on blocks of 16 feature columns held in registers (core/vec16.h). */
+#define RG_MP_BLOCK RG_I_BLOCK
 
 /* One dst row of the pair over entries lo..hi-1 (weights r - mu, scaled by inv = 1/deg). */
 static inline void rg_i_rated_mean_row(float *o1, float *o2, const float *X, const rg_mp_csr_t *g,

@@ -1,0 +1,15 @@
+/* vec16.h: a 16-float register block for kernels that keep partial sums in registers while a
+ * row's entries stream by, instead of a load and a store of the output per entry (one AVX-512
+ * register, two AVX or four SSE ones: GCC and Clang lower the vector type to what the target
+ * has).  Internal (never installed), rg_i_ prefix.  Columns past the last whole block take a
+ * scalar path in every user. */
+#ifndef RG_CORE_VEC16_H
+#define RG_CORE_VEC16_H
+
+#define RG_I_BLOCK 16
+/* unaligned (aligned(4)) and may_alias: a view of any 16 consecutive floats of a row */
+typedef float rg_i_v16 __attribute__((vector_size(RG_I_BLOCK * sizeof(float)), aligned(4),
+                                      may_alias));
+#define RG_I_V16(p) (*(rg_i_v16 *) (p))
+
+#endif
