@@ -78,6 +78,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "models/gnn_common.h"
 #include "reelgraph/model.h"
 #include "reelgraph/nn.h"
@@ -114,6 +115,8 @@ typedef struct {
     float *slin; /* (n) the linear path */
     float *sdot; /* (n) the dot path */
     float *dz, *dzd, *dpre, *dout; /* (n,3D), (n,3D), (n,H), (n,H) */
+    float *part;                   /* (nt - 1, H (3D + 1)) W1's and b1's gradient of threads
+                                    * 1.. over their rows (ggnn_head_backward) */
     uint8_t *mask;                 /* (n,3D) dropout mask */
     float *dhrow, *derow;    /* (n,D) each */
 } ggnn_head_ws_t;
@@ -299,95 +302,155 @@ static void ggnn_input_rows_backward(float *gemb, float *gfeat, float *dX,
 
 /* ---- decoder: forward / backward over n rows ---- */
 
+/* The decoder's rows run on the threads in contiguous blocks, each thread through every step of
+ * its block (z, dropout, MLP, scores) in one parallel region: per step over a batch of 512
+ * rows the work is too small to pay a region's start-up, per block of rows it is not. */
+static int ggnn_head_threads(int nt, int64_t n, int D, int H) {
+    return rg_i_gnn_threads(nt, 8.0 * (double) n * (3.0 * D + 1.0) * H);
+}
+
 /* Row k pairs user state hs[h_ids[k]] (h_ids NULL: hs itself, one row for all k) with movie
  * state es[e_ids[k]] (e_ids NULL: row k of es).  Fills w->z (after dropout), w->mask, w->o,
- * w->s (n) = MLP + linear path + dot path.  drop = 0 (prediction): no dropout, r unused.
- * O(n D H). */
+ * w->s (n) = MLP + linear path + dot path.  drop = 0 (prediction): no dropout, seed unused;
+ * else row k's mask comes from its own stream rg_rng_mix(seed, k), whatever the split of the
+ * rows over the threads.  O(n D H). */
 static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const float *hs,
                               const int32_t *h_ids, const float *es, const int32_t *e_ids,
-                              int64_t n, int D, int H, float drop, rg_rng_t *r, int nt) {
-    nt = rg_i_gnn_threads(nt, (double) n * 3 * D);
+                              int64_t n, int D, int H, float drop, uint64_t seed, int nt) {
+    nt = ggnn_head_threads(nt, n, D, H);
     (void) nt;
+    const size_t Z = 3 * (size_t) D;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
+#pragma omp parallel num_threads(nt > 0 ? nt : omp_get_max_threads())
 #endif
-    for (int64_t k = 0; k < n; k++) {
-        const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
-        const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
-        float *z_k = w->z + (size_t) k * 3 * (size_t) D;
-        float dot = 0.0f;
-        for (int i = 0; i < D; i++) {
-            z_k[i] = h_k[i];
-            z_k[D + i] = e_k[i];
-            z_k[2 * D + i] = h_k[i] * e_k[i];
-            dot += h_k[i] * e_k[i];
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+        int64_t lo = n * tid / nthr, hi = n * (tid + 1) / nthr, rows = hi - lo;
+        for (int64_t k = lo; k < hi; k++) {
+            const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
+            const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
+            float *z_k = w->z + (size_t) k * Z;
+            float dot = 0.0f;
+            for (int i = 0; i < D; i++) {
+                z_k[i] = h_k[i];
+                z_k[D + i] = e_k[i];
+                z_k[2 * D + i] = h_k[i] * e_k[i];
+                dot += h_k[i] * e_k[i];
+            }
+            w->sdot[k] = dot; /* before dropout: the dot path is never dropped */
+            if (drop > 0.0f) {
+                rg_rng_t r;
+                rg_rng_init(&r, rg_rng_mix(seed, (uint64_t) k));
+                rg_dropout_forward(z_k, w->mask + (size_t) k * Z, z_k, Z, drop, &r);
+            }
         }
-        w->sdot[k] = dot; /* before dropout: the dot path is never dropped */
-    }
-    if (drop > 0.0f) {
-        rg_dropout_forward(w->z, w->mask, w->z, (size_t) n * 3 * (size_t) D, drop, r);
-    }
-    rg_linear_forward(w->o, w->z, p->w1, p->b1, (int) n, 3 * D, H);
-    rg_relu_forward(w->o, w->o, (size_t) n * (size_t) H);
-    rg_linear_forward(w->s, w->o, p->w2, p->b2, (int) n, H, 1);
-    rg_linear_forward(w->slin, w->z, p->wlin, NULL, (int) n, 3 * D, 1);
-    for (int64_t k = 0; k < n; k++) {
-        w->s[k] += w->slin[k] + w->sdot[k];
+        float *z = w->z + (size_t) lo * Z, *o = w->o + (size_t) lo * (size_t) H;
+        rg_linear_forward(o, z, p->w1, p->b1, (int) rows, (int) Z, H);
+        rg_relu_forward(o, o, (size_t) rows * (size_t) H);
+        rg_linear_forward(w->s + lo, o, p->w2, p->b2, (int) rows, H, 1);
+        rg_linear_forward(w->slin + lo, z, p->wlin, NULL, (int) rows, (int) Z, 1);
+        for (int64_t k = lo; k < hi; k++) {
+            w->s[k] += w->slin[k] + w->sdot[k];
+        }
     }
 }
 
 /* Given ds (n), accumulates the decoder weights' gradients into g and writes the gradients of
- * the user state row (w->dhrow) and movie embedding row (w->derow) of each of the n rows. */
+ * the user state row (w->dhrow) and movie embedding row (w->derow) of each of the n rows.  The
+ * rows run on the threads in blocks (as the forward), in the same region W1's and b1's
+ * gradients over each block: thread 0 into g, the others into their slices of w->part, added
+ * into g after a barrier (deterministic for a given thread count); the small w2, b2, wlin
+ * gradients stay serial. */
 static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_head_ws_t *w,
                                const float *ds, const float *hs, const int32_t *h_ids,
                                const float *es, const int32_t *e_ids, int64_t n, int D, int H,
                                float drop, int nt) {
-    nt = rg_i_gnn_threads(nt, (double) n * 2 * D);
-    (void) nt;
-    size_t nH = (size_t) n * (size_t) H;
-    /* forward was: s = o w2^T + b2 */
-    rg_param_zero(w->dout, nH);
-    rg_linear_backward(w->dout, g->w2, g->b2, ds, w->o, p->w2, (int) n, H, 1);
-    /* forward was: o = relu(z W1^T + b1) (in place; backward reads the output) */
-    rg_param_zero(w->dpre, nH);
-    rg_relu_backward(w->dpre, w->dout, w->o, nH);
-    size_t n3D = (size_t) n * 3 * (size_t) D;
-    rg_param_zero(w->dz, n3D);
-    rg_linear_backward(w->dz, g->w1, g->b1, w->dpre, w->z, p->w1, (int) n, 3 * D, H);
-    /* forward was: s += z' wlin^T */
-    rg_linear_backward(w->dz, g->wlin, NULL, ds, w->z, p->wlin, (int) n, 3 * D, 1);
-    const float *dz = w->dz;
-    if (drop > 0.0f) {
-        /* forward was: z' = dropout(z) */
-        rg_param_zero(w->dzd, n3D);
-        rg_dropout_backward(w->dzd, w->dz, w->mask, n3D, drop);
-        dz = w->dzd;
-    }
-    /* forward was: z = [h | e | h * e] and s += h . e */
+    int ntr = ggnn_head_threads(nt, n, D, H);
+    (void) ntr;
+    const size_t Z = 3 * (size_t) D;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : omp_get_max_threads())
+#pragma omp parallel num_threads(ntr > 0 ? ntr : omp_get_max_threads())
 #endif
-    for (int64_t k = 0; k < n; k++) {
-        const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
-        const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
-        const float *dz_k = dz + (size_t) k * 3 * (size_t) D;
-        float *dh_k = w->dhrow + (size_t) k * (size_t) D;
-        float *de_k = w->derow + (size_t) k * (size_t) D;
-        for (int i = 0; i < D; i++) {
-            dh_k[i] = dz_k[i] + (dz_k[2 * D + i] + ds[k]) * e_k[i];
-            de_k[i] = dz_k[D + i] + (dz_k[2 * D + i] + ds[k]) * h_k[i];
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+        int64_t lo = n * tid / nthr, hi = n * (tid + 1) / nthr, rows = hi - lo;
+        size_t rH = (size_t) rows * (size_t) H, rZ = (size_t) rows * Z;
+        float *dout = w->dout + (size_t) lo * (size_t) H, *dpre = w->dpre + (size_t) lo * H;
+        float *dz = w->dz + (size_t) lo * Z, *dzd = w->dzd + (size_t) lo * Z;
+        /* forward was: s = o w2^T + b2 */
+        rg_param_zero(dout, rH);
+        rg_linear_backward(dout, NULL, NULL, ds + lo, w->o + (size_t) lo * H, p->w2, (int) rows,
+                           H, 1);
+        /* forward was: o = relu(z W1^T + b1) (in place; backward reads the output) */
+        rg_param_zero(dpre, rH);
+        rg_relu_backward(dpre, dout, w->o + (size_t) lo * (size_t) H, rH);
+        rg_param_zero(dz, rZ);
+        rg_linear_backward(dz, NULL, NULL, dpre, NULL, p->w1, (int) rows, (int) Z, H);
+        /* forward was: s += z' wlin^T */
+        rg_linear_backward(dz, NULL, NULL, ds + lo, NULL, p->wlin, (int) rows, (int) Z, 1);
+        const float *dzr = dz;
+        if (drop > 0.0f) {
+            /* forward was: z' = dropout(z) */
+            rg_param_zero(dzd, rZ);
+            rg_dropout_backward(dzd, dz, w->mask + (size_t) lo * Z, rZ, drop);
+            dzr = dzd;
+        }
+        /* forward was: z = [h | e | h * e] and s += h . e */
+        for (int64_t k = lo; k < hi; k++) {
+            const float *h_k = hs + (h_ids ? (size_t) h_ids[k] * (size_t) D : 0);
+            const float *e_k = es + (size_t) (e_ids ? e_ids[k] : k) * (size_t) D;
+            const float *dz_k = dzr + (size_t) (k - lo) * Z;
+            float *dh_k = w->dhrow + (size_t) k * (size_t) D;
+            float *de_k = w->derow + (size_t) k * (size_t) D;
+            for (int i = 0; i < D; i++) {
+                dh_k[i] = dz_k[i] + (dz_k[2 * D + i] + ds[k]) * e_k[i];
+                de_k[i] = dz_k[D + i] + (dz_k[2 * D + i] + ds[k]) * h_k[i];
+            }
+        }
+        /* W1's and b1's gradient over this block of rows */
+        size_t nw = (size_t) H * Z;
+        float *dW1 = tid == 0 ? g->w1 : w->part + (size_t) (tid - 1) * (nw + (size_t) H);
+        float *db1 = tid == 0 ? g->b1 : dW1 + nw;
+        if (tid > 0) {
+            rg_param_zero(dW1, nw + (size_t) H);
+        }
+        rg_linear_backward(NULL, dW1, db1, dpre, w->z + (size_t) lo * Z, p->w1, (int) rows,
+                           (int) Z, H);
+        if (nthr > 1) {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            /* the slices of threads 1.. into g, each thread a block of W1's and b1's floats */
+            size_t all = nw + (size_t) H;
+            size_t q0 = all * (size_t) tid / (size_t) nthr;
+            size_t q1 = all * (size_t) (tid + 1) / (size_t) nthr;
+            for (int t2 = 1; t2 < nthr; t2++) {
+                const float *src = w->part + (size_t) (t2 - 1) * all;
+                for (size_t q = q0; q < q1; q++) {
+                    if (q < nw) {
+                        g->w1[q] += src[q];
+                    } else {
+                        g->b1[q - nw] += src[q];
+                    }
+                }
+            }
         }
     }
+    rg_linear_backward(NULL, g->w2, g->b2, ds, w->o, p->w2, (int) n, H, 1);
+    rg_linear_backward(NULL, g->wlin, NULL, ds, w->z, p->wlin, (int) n, (int) Z, 1);
 }
 
-/* Carves the decoder buffers for n rows out of *mem; returns the floats used. */
-static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, int H) {
+/* Carves the decoder buffers for n rows and nt threads out of *mem; returns the floats used. */
+static size_t ggnn_head_carve(ggnn_head_ws_t *w, float *mem, int64_t n, int D, int H, int nt) {
     size_t nD = (size_t) n * (size_t) D, nH = (size_t) n * (size_t) H, off = 0;
     size_t mask_floats = (3 * nD + sizeof(float) - 1) / sizeof(float);
-    size_t sizes[] = {3 * nD, nH, (size_t) n, (size_t) n, (size_t) n,
-                      3 * nD, 3 * nD, nH, nH, nD, nD};
-    float **views[] = {&w->z,  &w->o,   &w->s,    &w->slin, &w->sdot, &w->dz,
-                       &w->dzd, &w->dpre, &w->dout, &w->dhrow, &w->derow};
+    size_t part = (size_t) (rg_i_threads(nt) - 1) * (size_t) H * (3 * (size_t) D + 1);
+    size_t sizes[] = {3 * nD, nH, (size_t) n, (size_t) n, (size_t) n, 3 * nD,
+                      3 * nD, nH,  nH,         nD,         nD,         part};
+    float **views[] = {&w->z,   &w->o,    &w->s,    &w->slin,  &w->sdot,  &w->dz,
+                       &w->dzd, &w->dpre, &w->dout, &w->dhrow, &w->derow, &w->part};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         if (mem != NULL) {
             *views[i] = mem + off;
@@ -572,7 +635,7 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     size_t n_mps = rg_mp_rated_mean_scratch(mps_rows, D, t->nt);
     size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, D, T) +
                       ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre + n_mps +
-                      ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H);
+                      ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H, t->nt);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
         !t->edge_unit || !t->edge_user || !t->edge_movie || !t->edge_r || !t->pred ||
@@ -595,7 +658,7 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     w += n_dpre;
     t->mp_scratch = n_mps > 0 ? w : NULL;
     w += n_mps;
-    ggnn_head_carve(&t->head, w, t->cap_edges, D, H);
+    ggnn_head_carve(&t->head, w, t->cap_edges, D, H, t->nt);
     /* touched user rows: the units, the targets' user biases and the movie messages' senders */
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges + t->cap_mmsgs,
                              t->cap_msgs + t->cap_edges);
@@ -824,11 +887,11 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
         gT = t->ms.hs + (size_t) T * (size_t) nm * (size_t) D;
         g_ids = t->edge_munit;
     }
-    rg_rng_t r; /* dropout stream of this batch: fixed by (seed, epoch, batch) */
-    rg_rng_init(&r, rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
-                               (uint64_t) batch_index));
+    /* dropout streams of this batch: fixed by (seed, epoch, batch), one per decoder row */
+    uint64_t drop_seed = rg_rng_mix(rg_rng_mix(m->hp.seed, 1 + (uint64_t) epoch),
+                                    (uint64_t) batch_index);
     float drop = m->hp.dropout;
-    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, gT, g_ids, ne, D, H, drop, &r, nt);
+    ggnn_head_forward(&p, &t->head, hT, t->edge_unit, gT, g_ids, ne, D, H, drop, drop_seed, nt);
     rg_i_gnn_head_forward(t->pred, t->head.s, t->edge_user, t->edge_movie, p.user_bias,
                           p.movie_bias, mu, ne);
     rg_param_zero(t->dpred, (size_t) ne);
@@ -1017,16 +1080,16 @@ static rg_error_t ggnn_decode(const rg_model_t *m, const float *hs, const int32_
     ggnn_bind(&p, m, m->params);
     int64_t chunk = n < RG_GGNN_PRED_CHUNK ? n : RG_GGNN_PRED_CHUNK;
     ggnn_head_ws_t w;
-    float *mem = rg_malloc((ggnn_head_carve(&w, NULL, chunk, D, H) + 1) * sizeof *mem);
+    float *mem = rg_malloc((ggnn_head_carve(&w, NULL, chunk, D, H, t->nt) + 1) * sizeof *mem);
     if (mem == NULL) {
         RG_ERROR(RG_ENOMEM, "ggnn: cannot allocate the decoder buffers for %lld rows",
                  (long long) chunk);
     }
-    ggnn_head_carve(&w, mem, chunk, D, H);
+    ggnn_head_carve(&w, mem, chunk, D, H, t->nt);
     for (int64_t k0 = 0; k0 < n; k0 += chunk) {
         int64_t nk = n - k0 < chunk ? n - k0 : chunk;
         ggnn_head_forward(&p, &w, hs, h_ids ? h_ids + k0 : NULL, t->movie_state, movies + k0, nk,
-                          D, H, 0.0f, NULL, t->nt);
+                          D, H, 0.0f, 0, t->nt);
         for (int64_t k = 0; k < nk; k++) {
             float bu = users ? p.user_bias[users[k0 + k]] : 0.0f;
             out[k0 + k] = (float) m->global_mean + bu + p.movie_bias[movies[k0 + k]] + w.s[k];
