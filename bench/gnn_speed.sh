@@ -7,19 +7,24 @@
 #   ggnn: T = 3 GRU rounds, 32 dimensions, message cap 64, batches of 512 ratings, user side
 #         only (--fanout 64,0): the peer implements the GRU-GNN without a movie side.
 # Each run trains --epochs epochs (default 5, no early stopping) with the 5% validation carve
-# (both sides validate after every epoch, inside the epoch's time).  The table gives the median
-# and the minimum epoch wall time of each side and the ratio of the medians; the target is
-# >= 10x.  CPU seconds of the whole process (start-up, import of the text files by the peer,
-# test evaluation included) are printed beside them.  Wall times depend on the machine's load:
-# the script prints the load average; run it on a quiet machine.  Both peers implement the same
-# model as reelgraph (features, dot path, parameter averaging: see bench/peers/).
+# (both sides validate after every epoch, inside the epoch's time).  --rounds R (default 3) runs
+# the pair R times, alternating reelgraph and PyTorch, so a burst of load from elsewhere on a
+# shared machine hits both sides rather than one: the table gives the median and the minimum
+# epoch wall time of each side over all rounds, the ratio of the medians (the target is
+# >= 10x) and the lowest and highest ratio of one round's medians.  CPU seconds of the whole
+# process (start-up, import of the text files by the peer, test evaluation included; median over
+# the rounds) are printed beside them.  Wall times depend on the machine's load: the script
+# prints the load average; run it on a quiet machine.  Both peers implement the same model as
+# reelgraph (features, dot path, parameter averaging: see bench/peers/).
 #
-# usage: bench/gnn_speed.sh [--bin REELGRAPH] [--threads N] [--epochs E] [--out FILE] [MODEL...]
+# usage: bench/gnn_speed.sh [--bin REELGRAPH] [--threads N] [--epochs E] [--rounds R]
+#                           [--out FILE] [MODEL...]
 # Data: $RG_DATA_DIR (default /work/shared/data).  Needs /usr/bin/python3 with torch.
 set -euo pipefail
 BIN=build/reelgraph
 THREADS=2
 EPOCHS=5
+ROUNDS=3
 OUT=
 MODELS=()
 while [ $# -gt 0 ]; do
@@ -27,8 +32,10 @@ while [ $# -gt 0 ]; do
         --bin) BIN=$2; shift 2 ;;
         --threads) THREADS=$2; shift 2 ;;
         --epochs) EPOCHS=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+                   exit 0 ;;
         *) MODELS+=("$1"); shift ;;
     esac
 done
@@ -63,29 +70,39 @@ timed() { # json-out cpu-out cmd...: runs cmd, stdout to json-out, user+sys seco
 
 {
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores, $THREADS threads each," \
-     "$EPOCHS epochs, OMP_WAIT_POLICY=$OMP_WAIT_POLICY, $(date -u +%Y-%m-%dT%H:%MZ)"
+     "$EPOCHS epochs x $ROUNDS rounds, OMP_WAIT_POLICY=$OMP_WAIT_POLICY," \
+     "$(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "| model | configuration | reelgraph s/epoch (median, min) | PyTorch s/epoch (median, min)" \
-     "| ratio of medians | reelgraph CPU s | PyTorch CPU s | RMSE reelgraph / PyTorch |"
+     "| ratio of medians (rounds: lowest, highest) | reelgraph CPU s | PyTorch CPU s" \
+     "| RMSE reelgraph / PyTorch |"
 echo "|---|---|---|---|---|---|---|---|"
 for m in "${MODELS[@]}"; do
     read -r -a flags <<<"$(config "$m")"
-    timed "$TMP/ours.json" "$TMP/ours.cpu" "$BIN" train "$TMP/ml100k.rg" --model "$m" \
-        -o "$TMP/m.rgm" --test-file "$DATA/u1.test" --epochs "$EPOCHS" --patience 0 \
-        --val-fraction 0.05 --threads "$THREADS" --json --quiet "${flags[@]}"
-    timed "$TMP/peer.json" "$TMP/peer.cpu" "$PY" "$ROOT/bench/peers/$m.py" --data "$DATA" \
-        --train "$DATA/u1.base" --test "$DATA/u1.test" --epochs "$EPOCHS" --val-fraction 0.05 \
-        --threads "$THREADS" "${flags[@]}"
-    "$PY" - "$m" "${flags[*]}" "$TMP/ours.json" "$TMP/peer.json" "$TMP/ours.cpu" \
-        "$TMP/peer.cpu" <<'PYEOF'
+    for r in $(seq 1 "$ROUNDS"); do
+        timed "$TMP/ours.$r.json" "$TMP/ours.$r.cpu" "$BIN" train "$TMP/ml100k.rg" --model "$m" \
+            -o "$TMP/m.rgm" --test-file "$DATA/u1.test" --epochs "$EPOCHS" --patience 0 \
+            --val-fraction 0.05 --threads "$THREADS" --json --quiet "${flags[@]}"
+        timed "$TMP/peer.$r.json" "$TMP/peer.$r.cpu" "$PY" "$ROOT/bench/peers/$m.py" \
+            --data "$DATA" --train "$DATA/u1.base" --test "$DATA/u1.test" --epochs "$EPOCHS" \
+            --val-fraction 0.05 --threads "$THREADS" "${flags[@]}"
+    done
+    "$PY" - "$m" "${flags[*]}" "$TMP" "$ROUNDS" <<'PYEOF'
 import json, statistics, sys
-m, flags, ours, peer = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
-cpu = [open(f).read().strip() for f in sys.argv[5:7]]
-so = [h["seconds"] for h in ours["history"]]
-sp = [h["seconds"] for h in peer["history"]]
-mo, mp = statistics.median(so), statistics.median(sp)
-print(f"| {m} | `{flags}` | {mo:.3f}, {min(so):.3f} | {mp:.3f}, {min(sp):.3f} | "
-      f"{mp / mo:.1f}x | {cpu[0]} | {cpu[1]} | {ours['rmse']:.4f} / {peer['rmse']:.4f} |")
+m, flags, tmp, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def side(name):
+    runs = [json.load(open(f"{tmp}/{name}.{r}.json")) for r in range(1, rounds + 1)]
+    secs = [[h["seconds"] for h in run["history"]] for run in runs]
+    cpu = [float(open(f"{tmp}/{name}.{r}.cpu").read()) for r in range(1, rounds + 1)]
+    return runs[-1], secs, statistics.median(cpu)
+ours, so, co = side("ours")
+peer, sp, cp = side("peer")
+allo, allp = sum(so, []), sum(sp, [])
+mo, mp = statistics.median(allo), statistics.median(allp)
+per_round = [statistics.median(b) / statistics.median(a) for a, b in zip(so, sp)]
+print(f"| {m} | `{flags}` | {mo:.3f}, {min(allo):.3f} | {mp:.3f}, {min(allp):.3f} | "
+      f"{mp / mo:.1f}x ({min(per_round):.1f}x, {max(per_round):.1f}x) | {co:.2f} | {cp:.2f} | "
+      f"{ours['rmse']:.4f} / {peer['rmse']:.4f} |")
 PYEOF
 done
 } | if [ -n "$OUT" ]; then tee "$OUT"; else cat; fi
