@@ -44,11 +44,14 @@ DATA=${RG_DATA_DIR:-/work/shared/data}/ml-100k
 PY=${RG_PYTHON:-/usr/bin/python3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # OpenBLAS single-threaded inside both (the reelgraph command's own setting; PyTorch's threads
-# are torch.set_num_threads).  OpenMP's wait policy is the same for both sides: passive unless
-# OMP_WAIT_POLICY is set (the benches' setting for a shared machine; on a quiet one
-# OMP_WAIT_POLICY=active speeds both up, PyTorch more: measured 0.334 -> 0.315 s per sage epoch
-# for reelgraph, 2.67 -> 2.22 s for PyTorch).
-export OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+# are torch.set_num_threads).  OpenMP's wait policy is the same for both sides: OpenMP's own
+# default (threads spin a while after a parallel region, then sleep) unless OMP_WAIT_POLICY is
+# set: passive (sleep at once, the setting for a machine shared with other jobs) or active.
+# Measured on this machine: a parallel region of two threads costs 46 us to start under
+# passive waiting against 1.2 us active and 0.7 us by default (a region per 4 us of serial
+# work), and both programs start thousands of regions per epoch.
+export OPENBLAS_NUM_THREADS=1
+POLICY=${OMP_WAIT_POLICY:-default}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 "$BIN" import "$DATA" -o "$TMP/ml100k.rg" >/dev/null 2>&1
@@ -70,7 +73,7 @@ timed() { # json-out cpu-out cmd...: runs cmd, stdout to json-out, user+sys seco
 
 {
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores, $THREADS threads each," \
-     "$EPOCHS epochs x $ROUNDS rounds, OMP_WAIT_POLICY=$OMP_WAIT_POLICY," \
+     "$EPOCHS epochs x $ROUNDS rounds, OMP_WAIT_POLICY=$POLICY," \
      "$(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "| model | configuration | reelgraph s/epoch (median, min) | PyTorch s/epoch (median, min)" \
