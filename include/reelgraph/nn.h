@@ -62,22 +62,14 @@ void rg_linear_forward(float *out, const float *inp, const float *W, const float
  * db (O) += sum_b dout[b].  Any d* may be NULL.  sgemm.  O(B*D*O). */
 void rg_linear_backward(float *dinp, float *dW, float *db, const float *dout, const float *inp,
                         const float *W, int B, int D, int O);
-/* The same two calls with the work split over n_threads OpenMP threads, each running a
- * single-threaded sgemm on its share: the rows of out and dinp, the output units (rows) of dW
- * and db.  For large products called from serial code (the graph models' layers over thousands
- * of rows, where OpenBLAS runs one thread: see the reelgraph command's BLAS setting); never call
- * them inside a parallel region.  n_threads 0 = OpenMP's default; 1 (or too few rows): the
- * plain calls.  Each output
- * element is one sgemm's, so results match the plain calls' up to sgemm's blocking. */
-void rg_linear_forward_mt(float *out, const float *inp, const float *W, const float *b, int B,
-                          int D, int O, int n_threads);
-void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
-                           const float *inp, const float *W, int B, int D, int O, int n_threads);
 /* A linear layer over a two-part concatenation that is never built: out (B,O) =
  * act([A | C] @ W^T + b) with A (B,DA) and C (B,DC) separate row-major blocks, W (O, DA+DC),
- * b (O) or NULL, act = relu when `relu`, else the identity.  Split over n_threads as
- * rg_linear_forward_mt (never call it inside a parallel region): two sgemms per thread, on W's
- * column blocks in place.  O(B (DA+DC) O). */
+ * b (O) or NULL, act = relu when `relu`, else the identity.  For the graph models' layers over
+ * thousands of rows, where OpenBLAS runs one thread (see the reelgraph command's BLAS
+ * setting): the rows are split over n_threads OpenMP threads (0 = OpenMP's default; 1, or
+ * fewer than two rows a thread, runs on the caller), each running single-threaded sgemms on
+ * its share, two per thread on W's column blocks in place.  Never call it inside a parallel
+ * region.  O(B (DA+DC) O). */
 void rg_linear2_forward_mt(float *out, const float *A, int DA, const float *C, int DC,
                            const float *W, const float *b, int B, int O, int relu,
                            int n_threads);

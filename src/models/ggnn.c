@@ -69,7 +69,8 @@
  * in place of the id tables; their gradient goes back to both tables at the end of the step.
  * Optimiser: Adam, lazy on the id tables, L2 = hp.reg on touched rows.
  * The two sides' states share the GRU: no tensor was added for the movie side.
- * OpenMP over decoder rows; the aggregation uses the mp ops' own threading; sgemm is OpenBLAS's.
+ * OpenMP over blocks of decoder rows (one region forward, one backward); the aggregation uses
+ * the mp ops' own threading; sgemm is OpenBLAS's, single-threaded inside each block.
  */
 #ifdef _OPENMP
 #include <omp.h>

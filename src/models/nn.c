@@ -143,56 +143,6 @@ static void rg_i_share(int n, int tid, int nthr, int *lo, int *hi) {
     *hi = (int) ((int64_t) n * (tid + 1) / nthr);
 }
 
-void rg_linear_forward_mt(float *out, const float *inp, const float *W, const float *b, int B,
-                          int D, int O, int n_threads) {
-    n_threads = rg_i_threads(n_threads);
-    if (n_threads <= 1 || B < 2 * n_threads) {
-        rg_linear_forward(out, inp, W, b, B, D, O);
-        return;
-    }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-        int tid, nthr, lo, hi;
-        rg_i_team(&tid, &nthr);
-        rg_i_share(B, tid, nthr, &lo, &hi);
-        rg_i_affine(out + (size_t) lo * (size_t) O, O, inp + (size_t) lo * (size_t) D, W, b,
-                    hi - lo, D, O, D);
-    }
-}
-
-void rg_linear_backward_mt(float *dinp, float *dW, float *db, const float *dout,
-                           const float *inp, const float *W, int B, int D, int O, int n_threads) {
-    n_threads = rg_i_threads(n_threads);
-    if (n_threads <= 1 || B < 2 * n_threads || O < 2 * n_threads || D <= 0) {
-        rg_linear_backward(dinp, dW, db, dout, inp, W, B, D, O);
-        return;
-    }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(n_threads)
-#endif
-    {
-        int tid, nthr, lo, hi;
-        rg_i_team(&tid, &nthr);
-        /* forward was: out = inp @ W^T + b; dinp by rows, dW and db by output units */
-        rg_i_share(B, tid, nthr, &lo, &hi);
-        if (dinp && hi > lo) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, hi - lo, D, O, 1.0f,
-                        dout + (size_t) lo * (size_t) O, O, W, D, 1.0f,
-                        dinp + (size_t) lo * (size_t) D, D);
-        }
-        rg_i_share(O, tid, nthr, &lo, &hi);
-        if (dW && hi > lo) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, D, B, 1.0f, dout + lo,
-                        O, inp, D, 1.0f, dW + (size_t) lo * (size_t) D, D);
-        }
-        if (db && hi > lo) {
-            rg_i_bias_backward(db + lo, dout + lo, B, hi - lo, O);
-        }
-    }
-}
-
 void rg_linear2_forward_mt(float *out, const float *A, int DA, const float *C, int DC,
                            const float *W, const float *b, int B, int O, int relu,
                            int n_threads) {

@@ -31,8 +31,11 @@
  * indexed by global id), user_bias (U,1), movie_bias (M,1), feat_emb (F,D), sage_w1 (D,3D),
  * sage_b1 (D,1), sage_w2 (D,3D), sage_b2 (D,1).  Optimiser: Adam, lazy on the id tables,
  * L2 = hp.reg on touched rows.
- * Parallelism: sgemm (OpenBLAS) for the layers, the mp ops' OpenMP over dst rows; workspaces
- * are sized once from the block capacities, nothing is allocated per batch.
+ * Parallelism (n_threads OpenMP threads, OpenBLAS on one): the sampler's layers, the input rows,
+ * each layer's rating-aware means (forward over dst rows, backward over entries with per-thread
+ * slices) and its linear part (rg_linear2_*: rows, or weight against input gradients) run on
+ * the threads; workspaces are sized once from the block capacities, nothing is allocated per
+ * batch.
  */
 #include <stdlib.h>
 #include <string.h>

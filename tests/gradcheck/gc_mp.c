@@ -9,9 +9,11 @@
  * D = 5.  MAX: source features are spaced >= 0.05 apart so a +-1e-2 step never changes the
  * argmax (ggml's kink rule).  Tolerances: rgt_gc_opts_default.
  * The fused rating-aware mean pair (rg_mp_rated_mean_*) is checked on the same CSRs at widths
- * 5, 16 and 37 (the scalar tail, one register block, two blocks and a tail), with strided
- * output rows: its forward against the two-pass composition MEAN + WSUM(centred weights), its
- * backward by finite differences with 1 and 2 threads. */
+ * 5, 16, 37 and 85 (the scalar tail, one register block, two blocks and a tail, one 64-column
+ * sweep plus a block and a tail), with strided output rows: its forward against the two-pass
+ * composition MEAN + WSUM(centred weights), its backward by finite differences on one thread,
+ * on two splitting the entries (private slices in scratch, where the CSR has no more sources
+ * than entries) and on two owning source rows (no scratch). */
 #include <stdio.h>
 #include <string.h>
 
@@ -131,7 +133,7 @@ static void check_csr(const rg_mp_csr_t *g, const rg_mp_transpose_t *tview, cons
 
 /* ---- the rating-aware mean pair ---- */
 
-enum { PD = 37, PLD = 2 * PD + 3 };
+enum { PD = 85, PLD = 2 * PD + 3 };
 
 typedef struct {
     const rg_mp_csr_t *g;
@@ -153,7 +155,7 @@ static double pair_loss(void *p) {
 
 /* Forward against MEAN and WSUM with wc = (r - mu) / deg; backward by finite differences. */
 static void check_pair(const rg_mp_csr_t *g, const char *tag, uint64_t seed) {
-    static const int widths[] = {5, 16, PD};
+    static const int widths[] = {5, 16, 37, PD};
     rgt_gc_opts_t o;
     rg_rng_t r;
     char name[80];
@@ -190,12 +192,15 @@ static void check_pair(const rg_mp_csr_t *g, const char *tag, uint64_t seed) {
             }
         }
         size_t nX = (size_t) g->n_src * (size_t) t.D;
-        for (int threads = 1; threads <= 2; threads++) {
+        /* one thread; two with scratch (entries split); two without (source rows owned) */
+        for (int mode = 0; mode < 3; mode++) {
+            int threads = mode == 0 ? 1 : 2;
             float dX[U * PD] = {0}, scratch[U * PD];
             assert_true(rg_mp_rated_mean_scratch(g->n_src, t.D, threads) <= U * PD);
-            rg_mp_rated_mean_backward(dX, threads > 1 ? scratch : NULL, t.c, PLD, g, t.mu, t.D,
+            rg_mp_rated_mean_backward(dX, mode == 1 ? scratch : NULL, t.c, PLD, g, t.mu, t.D,
                                       threads);
-            snprintf(name, sizeof name, "%s pair D=%d %dt", tag, t.D, threads);
+            snprintf(name, sizeof name, "%s pair D=%d %dt%s", tag, t.D, threads,
+                     mode == 1 ? " split" : "");
             RGT_GRADCHECK(name, t.X, dX, nX, pair_loss, &t, &o);
         }
     }
