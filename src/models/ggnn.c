@@ -185,6 +185,7 @@ typedef struct {
     ggnn_side_ws_t us, ms; /* user units (cap_units rows), movie units (cap_edges rows) */
     float *dpre;         /* (max(cap_units, cap_edges), 6D) GRU backward scratch */
     float *mp_scratch;   /* the rated-mean backward's per-thread slices (max(U, M) rows) */
+    float *gru_part;     /* (nt - 1, ggnn_gru_np) the GRU weights' gradient of threads 1.. */
     ggnn_head_ws_t head;
     float *ws_mem;
     rg_i_gnn_avg_t avg;  /* parameter averaging (gnn_common.h) */
@@ -476,13 +477,41 @@ static void ggnn_messages_forward(const float *src, const rg_mp_csr_t *csr, floa
 
 /* T GRU rounds from x (n, 2D): hs (T+1, n, D) with hs[0] = h^0 given; cache (T, n, 6D) with
  * stride cache_stride (0: one buffer reused by every round, when no backward follows). */
+/* Threads for the T GRU rounds of n units: the rows run on the threads in blocks, each block
+ * through all T rounds (rows never meet), once there are RG_GGNN_GRU_ROWS rows a thread.  A
+ * row-round is a few thousand multiply-adds plus 3D sigmoids and tanhs (~1 us), so a batch's
+ * ~32 user units fill two threads, where by multiply-adds alone (rg_i_gnn_threads) they would
+ * not. */
+#define RG_GGNN_GRU_ROWS 16
+static int ggnn_gru_threads(int nt, int64_t n) {
+    int want = rg_i_threads(nt);
+    return n >= (int64_t) want * RG_GGNN_GRU_ROWS ? want : 1;
+}
+
+/* Floats of one thread's GRU-weight gradient: Wx (3D, 2D), Wh (3D, D), bx (3D), bh (3D). */
+static size_t ggnn_gru_np(int D) {
+    return 9 * (size_t) D * (size_t) D + 6 * (size_t) D;
+}
+
 static void ggnn_rounds_forward(const ggnn_view_t *p, const float *x, float *hs, float *cache,
-                                size_t cache_stride, int64_t n, int D, int T) {
-    size_t nD = (size_t) n * (size_t) D;
-    for (int t = 1; t <= T; t++) {
-        rg_gru_cell_forward(hs + (size_t) t * nD, cache + (size_t) (t - 1) * cache_stride, x,
-                            hs + (size_t) (t - 1) * nD, p->wx, p->wh, p->bx, p->bh, (int) n,
-                            2 * D, D);
+                                size_t cache_stride, int64_t n, int D, int T, int nt) {
+    size_t nD = (size_t) n * (size_t) D, d = (size_t) D;
+    nt = ggnn_gru_threads(nt, n);
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+        int64_t lo = n * tid / nthr, hi = n * (tid + 1) / nthr;
+        size_t r0 = (size_t) lo;
+        for (int t = 1; t <= T && hi > lo; t++) {
+            rg_gru_cell_forward(hs + (size_t) t * nD + r0 * d,
+                                cache + (size_t) (t - 1) * cache_stride + r0 * 6 * d,
+                                x + r0 * 2 * d, hs + (size_t) (t - 1) * nD + r0 * d, p->wx,
+                                p->wh, p->bx, p->bh, (int) (hi - lo), 2 * D, D);
+        }
     }
 }
 
@@ -494,7 +523,7 @@ static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_
     int64_t n = csr->n_dst;
     rg_embedding_forward(S->hs, h0, ids, (int) n, D);
     ggnn_messages_forward(src, csr, mu, S->x, D, nt);
-    ggnn_rounds_forward(p, S->x, S->hs, S->cache, (size_t) n * 6 * (size_t) D, n, D, T);
+    ggnn_rounds_forward(p, S->x, S->hs, S->cache, (size_t) n * 6 * (size_t) D, n, D, T, nt);
 }
 
 /* Given S->dh = dL/dh^T (n, D), backpropagates through the T rounds (into the GRU gradients of
@@ -502,18 +531,65 @@ static void ggnn_side_forward(const ggnn_view_t *p, ggnn_side_ws_t *S, const rg_
  * and S->dh_prev clobbered. */
 static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_side_ws_t *S,
                                const rg_mp_csr_t *csr, float *dsrc, float *dh0,
-                               const int32_t *ids, float *dpre, float *mp_scratch, float mu,
-                               int D, int T, int nt) {
+                               const int32_t *ids, float *dpre, float *gru_part,
+                               float *mp_scratch, float mu, int D, int T, int nt) {
     int64_t n = csr->n_dst;
     size_t nD = (size_t) n * (size_t) D, cache_stride = (size_t) n * 6 * (size_t) D;
-    rg_param_zero(S->dx, 2 * nD);
-    for (int s = T; s >= 1; s--) {
-        /* forward was: hs[s] = GRU(x, hs[s-1]) */
-        rg_param_zero(S->dh_prev, nD);
-        rg_gru_cell_backward(S->dx, S->dh_prev, g->wx, g->wh, g->bx, g->bh, S->dh, S->x,
-                             S->hs + (size_t) (s - 1) * nD,
-                             S->cache + (size_t) (s - 1) * cache_stride, p->wx, p->wh, dpre,
-                             (int) n, 2 * D, D);
+    size_t d = (size_t) D, n_gru = ggnn_gru_np(D);
+    int ntg = ggnn_gru_threads(nt, n);
+    (void) ntg;
+    /* the rows' blocks through all T rounds backwards as in the forward; the GRU weights'
+     * gradient of thread 0 goes into g, every other thread's into its slice of gru_part, added
+     * into g after a barrier (deterministic for a given thread count) */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(ntg)
+#endif
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+        size_t r0 = (size_t) (n * tid / nthr), rows = (size_t) (n * (tid + 1) / nthr) - r0;
+        float *dwx = g->wx, *dwh = g->wh, *dbx = g->bx, *dbh = g->bh;
+        if (tid > 0) {
+            dwx = gru_part + (size_t) (tid - 1) * n_gru;
+            dwh = dwx + 6 * d * d;
+            dbx = dwh + 3 * d * d;
+            dbh = dbx + 3 * d;
+            rg_param_zero(dwx, n_gru);
+        }
+        float *dh = S->dh + r0 * d, *dh_prev = S->dh_prev + r0 * d;
+        rg_param_zero(S->dx + r0 * 2 * d, rows * 2 * d);
+        for (int s = T; s >= 1 && rows > 0; s--) {
+            /* forward was: hs[s] = GRU(x, hs[s-1]) */
+            rg_param_zero(dh_prev, rows * d);
+            rg_gru_cell_backward(S->dx + r0 * 2 * d, dh_prev, dwx, dwh, dbx, dbh, dh,
+                                 S->x + r0 * 2 * d, S->hs + (size_t) (s - 1) * nD + r0 * d,
+                                 S->cache + (size_t) (s - 1) * cache_stride + r0 * 6 * d, p->wx,
+                                 p->wh, dpre + r0 * 6 * d, (int) rows, 2 * D, D);
+            float *swap = dh;
+            dh = dh_prev;
+            dh_prev = swap;
+        }
+        if (nthr > 1) {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            float *dst[] = {g->wx, g->wh, g->bx, g->bh};
+            size_t len[] = {6 * d * d, 3 * d * d, 3 * d, 3 * d};
+            size_t lo = n_gru * (size_t) tid / (size_t) nthr;
+            size_t hi = n_gru * (size_t) (tid + 1) / (size_t) nthr;
+            for (size_t a = 0, off = 0; a < 4; off += len[a], a++) {
+                /* this thread's part of tensor a: flat [max(lo, off), min(hi, off + len)) */
+                size_t q0 = lo > off ? lo : off, q1 = hi < off + len[a] ? hi : off + len[a];
+                for (int t2 = 1; t2 < nthr; t2++) {
+                    const float *src = gru_part + (size_t) (t2 - 1) * n_gru;
+                    for (size_t q = q0; q < q1; q++) {
+                        dst[a][q - off] += src[q];
+                    }
+                }
+            }
+        }
+    }
+    for (int s = T; s >= 1; s--) { /* the blocks' dh / dh_prev swaps, on the whole buffers */
         float *swap = S->dh;
         S->dh = S->dh_prev;
         S->dh_prev = swap;
@@ -634,8 +710,9 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
         mps_rows = U;
     }
     size_t n_mps = rg_mp_rated_mean_scratch(mps_rows, D, t->nt);
+    size_t n_gru = (size_t) (rg_i_threads(t->nt) - 1) * ggnn_gru_np(D);
     size_t n_floats = ggnn_side_carve(&t->us, NULL, t->cap_units, D, T) +
-                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre + n_mps +
+                      ggnn_side_carve(&t->ms, NULL, t->cap_edges, D, T) + n_dpre + n_mps + n_gru +
                       ggnn_head_carve(&t->head, NULL, t->cap_edges, D, H, t->nt);
     t->ws_mem = rg_malloc(n_floats * sizeof *t->ws_mem);
     if (!t->perm || !t->units || !t->unit_user || !t->msg_ptr || !t->msg_idx || !t->msg_w ||
@@ -659,6 +736,8 @@ static rg_error_t ggnn_alloc_training(ggnn_t *t, const rg_model_t *m, const rg_g
     w += n_dpre;
     t->mp_scratch = n_mps > 0 ? w : NULL;
     w += n_mps;
+    t->gru_part = w;
+    w += n_gru;
     ggnn_head_carve(&t->head, w, t->cap_edges, D, H, t->nt);
     /* touched user rows: the units, the targets' user biases and the movie messages' senders */
     return rg_i_gnn_opt_init(&t->opt, m, m->hp.reg, t->cap_edges + t->cap_mmsgs,
@@ -909,12 +988,12 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
         rg_param_zero(t->ms.dh, (size_t) nm * (size_t) D);
         rg_embedding_backward(t->ms.dh, t->head.derow, t->edge_munit, (int) ne, D);
         ggnn_side_backward(&p, &g, &t->ms, &mcsr, g.user_emb, g.movie_emb, t->munit_movie,
-                           t->dpre, t->mp_scratch, mu, D, T, nt);
+                           t->dpre, t->gru_part, t->mp_scratch, mu, D, T, nt);
     } else {
         rg_embedding_backward(g.movie_emb, t->head.derow, t->edge_movie, (int) ne, D);
     }
     ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre,
-                       t->mp_scratch, mu, D, T, nt);
+                       t->gru_part, t->mp_scratch, mu, D, T, nt);
     /* forward was: X rows = emb rows + feature sums */
     ggnn_input_rows_backward(g_user, g.feat, t->dX, &t->feat, ru, n_ru, 0, D);
     ggnn_input_rows_backward(g_movie, g.feat, t->dX, &t->feat, rm, n_rm, m->n_users, D);
@@ -1004,7 +1083,7 @@ static void ggnn_full_states(const ggnn_view_t *p, const rg_mp_csr_t *csr, const
     float *x = scratch, *hs = x + 2 * nD, *cache = hs + (size_t) (T + 1) * nD;
     ggnn_messages_forward(src, csr, mu, x, D, nt);
     memcpy(hs, h0, nD * sizeof *hs);
-    ggnn_rounds_forward(p, x, hs, cache, 0, (int64_t) n, D, T);
+    ggnn_rounds_forward(p, x, hs, cache, 0, (int64_t) n, D, T, nt);
     memcpy(out, hs + (size_t) T * nD, nD * sizeof *hs);
 }
 
@@ -1187,7 +1266,7 @@ static rg_error_t ggnn_fold_in(const rg_model_t *m, const rg_graph_t *g, int64_t
     const float *movie_in = t->X + (size_t) m->n_users * (size_t) D;
     ggnn_messages_forward(movie_in, &csr, (float) m->global_mean, x, D, 1);
     memcpy(hs, t->user_mean, (size_t) D * sizeof *hs);
-    ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T);
+    ggnn_rounds_forward(&p, x, hs, cache, 0, 1, D, t->T, 1);
     rg_error_t rc = ggnn_score_state(m, hs + (size_t) t->T * (size_t) D, -1, out);
     free(mem);
     return rc;
