@@ -11,5 +11,9 @@
 typedef float rg_i_v16 __attribute__((vector_size(RG_I_BLOCK * sizeof(float)), aligned(4),
                                       may_alias));
 #define RG_I_V16(p) (*(rg_i_v16 *) (p))
+/* Keeps a loaded block in a register: without it GCC folds the load into every instruction
+ * that reads the block (an add and an FMA each loading the same 64 bytes), doubling the loads
+ * of the rated-mean forward, which then bound it (4.1 -> 3.3 ns per entry on an ML-100K block). */
+#define RG_I_IN_REGISTER(v) __asm__("" : "+v"(v))
 
 #endif

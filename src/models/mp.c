@@ -252,6 +252,12 @@ static inline float rg_i_inv_deg(const rg_mp_csr_t *g, int64_t d) {
     return n > 0 ? 1.0f / (float) n : 0.0f;
 }
 
+/* The rating of entry j from the CSR's arrays held in locals (through the CSR struct the
+ * compiler reloaded them for every entry). */
+static inline float rg_i_w(const float *w, const int64_t *eid, int64_t j) {
+    return eid ? w[eid[j]] : w[j];
+}
+
 /* The pair's kernels work on blocks of 16 feature columns held in registers (core/vec16.h). */
 #define RG_MP_BLOCK RG_I_BLOCK
 
@@ -261,13 +267,17 @@ static inline void rg_i_rated_mean_row(float *o1, float *o2, const float *X, con
     int f0 = 0;
     /* four blocks (64 columns) at a time: each entry's source row is read in one sweep of
      * four consecutive cache lines, eight accumulators in registers */
+    const int32_t *idx = g->idx;
+    const float *w = g->w;
+    const int64_t *eid = g->eid;
     for (; f0 + 4 * RG_MP_BLOCK <= D; f0 += 4 * RG_MP_BLOCK) {
         rg_i_v16 a[4] = {{0}}, b[4] = {{0}};
         for (int64_t j = lo; j < hi; j++) {
-            const float *x = X + (size_t) g->idx[j] * (size_t) D + f0;
-            float c = rg_i_weight(g, j) - mu;
+            const float *x = X + (size_t) idx[j] * (size_t) D + f0;
+            float c = rg_i_w(w, eid, j) - mu;
             for (int k = 0; k < 4; k++) {
                 rg_i_v16 v = RG_I_V16(x + k * RG_MP_BLOCK);
+                RG_I_IN_REGISTER(v);
                 a[k] += v;
                 b[k] += c * v;
             }
@@ -280,9 +290,10 @@ static inline void rg_i_rated_mean_row(float *o1, float *o2, const float *X, con
     for (; f0 + RG_MP_BLOCK <= D; f0 += RG_MP_BLOCK) {
         rg_i_v16 a1 = {0}, a2 = {0};
         for (int64_t j = lo; j < hi; j++) {
-            rg_i_v16 x = RG_I_V16(X + (size_t) g->idx[j] * (size_t) D + f0);
+            rg_i_v16 x = RG_I_V16(X + (size_t) idx[j] * (size_t) D + f0);
+            RG_I_IN_REGISTER(x);
             a1 += x;
-            a2 += (rg_i_weight(g, j) - mu) * x;
+            a2 += (rg_i_w(w, eid, j) - mu) * x;
         }
         RG_I_V16(o1 + f0) = a1 * inv;
         RG_I_V16(o2 + f0) = a2 * inv;
@@ -295,8 +306,8 @@ static inline void rg_i_rated_mean_row(float *o1, float *o2, const float *X, con
         o2[f] = 0.0f;
     }
     for (int64_t j = lo; j < hi; j++) {
-        const float *x = X + (size_t) g->idx[j] * (size_t) D;
-        float c = rg_i_weight(g, j) - mu;
+        const float *x = X + (size_t) idx[j] * (size_t) D;
+        float c = rg_i_w(w, eid, j) - mu;
         for (int f = f0; f < D; f++) {
             o1[f] += x[f];
             o2[f] += c * x[f];
@@ -349,6 +360,9 @@ static int64_t rg_i_row_at(const rg_mp_csr_t *g, int64_t at) {
 static void rg_i_rated_mean_scatter(float *acc, const float *dout, int ld, const rg_mp_csr_t *g,
                                     float mu, int D, int64_t d0, int64_t d1, int64_t s_lo,
                                     int64_t s_hi) {
+    const int32_t *idx = g->idx;
+    const float *w = g->w;
+    const int64_t *eid = g->eid;
     for (int64_t d = d0; d < d1; d++) {
         const float *g1 = dout + (size_t) d * (size_t) ld, *g2 = g1 + D;
         int64_t j0 = g->ptr[d], j1 = g->ptr[d + 1];
@@ -362,11 +376,14 @@ static void rg_i_rated_mean_scatter(float *acc, const float *dout, int ld, const
                 b2[k] = inv * RG_I_V16(g2 + f0 + k * RG_MP_BLOCK);
             }
             for (int64_t j = j0; j < j1; j++) {
-                int64_t s = g->idx[j];
+                int64_t s = idx[j];
                 if (s >= s_lo && s < s_hi) {
-                    float *p = acc + (size_t) s * (size_t) D + f0, c = rg_i_weight(g, j) - mu;
+                    float *p = acc + (size_t) s * (size_t) D + f0;
+                    float c = rg_i_w(w, eid, j) - mu;
                     for (int k = 0; k < 4; k++) {
-                        RG_I_V16(p + k * RG_MP_BLOCK) += b1[k] + c * b2[k];
+                        rg_i_v16 v = b1[k] + c * b2[k];
+                        RG_I_IN_REGISTER(v);
+                        RG_I_V16(p + k * RG_MP_BLOCK) += v;
                     }
                 }
             }
@@ -374,17 +391,17 @@ static void rg_i_rated_mean_scatter(float *acc, const float *dout, int ld, const
         for (; f0 + RG_MP_BLOCK <= D; f0 += RG_MP_BLOCK) {
             rg_i_v16 b1 = inv * RG_I_V16(g1 + f0), b2 = inv * RG_I_V16(g2 + f0);
             for (int64_t j = j0; j < j1; j++) {
-                int64_t s = g->idx[j];
+                int64_t s = idx[j];
                 if (s >= s_lo && s < s_hi) {
                     RG_I_V16(acc + (size_t) s * (size_t) D + f0) +=
-                        b1 + (rg_i_weight(g, j) - mu) * b2;
+                        b1 + (rg_i_w(w, eid, j) - mu) * b2;
                 }
             }
         }
         for (int64_t j = j0; j < j1 && f0 < D; j++) {
-            int64_t s = g->idx[j];
+            int64_t s = idx[j];
             if (s >= s_lo && s < s_hi) {
-                float *p = acc + (size_t) s * (size_t) D, c2 = (rg_i_weight(g, j) - mu) * inv;
+                float *p = acc + (size_t) s * (size_t) D, c2 = (rg_i_w(w, eid, j) - mu) * inv;
                 for (int f = f0; f < D; f++) {
                     p[f] += inv * g1[f] + c2 * g2[f];
                 }
