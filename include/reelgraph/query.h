@@ -99,6 +99,8 @@ rg_error_t rg_sample_weight_parse(const char *name, rg_sample_weight_t *out);
  * local CSR from dst index i in nodes[l-1] to src indices in nodes[l]: the sampled neighbours of
  * nodes[l-1][i] are idx[l][ptr[l][i] .. ptr[l][i+1]-1], with w[l] the rating and eid[l] the global
  * edge id of each sampled edge.  Index 0 of ptr/idx/w/eid is unused (layers count from 1).
+ * When layers l-1 and l both take every neighbour, idx/w/eid[l-1] are the first entries of
+ * idx/w/eid[l] (one storage: every row of layer l-1 is a row of layer l).
  * target_pos[t] is the position in nodes[0] of the t-th target passed to rg_block_sample.
  *
  * All arrays are allocated once by rg_block_init for at most max_targets targets; sampling a

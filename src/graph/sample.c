@@ -248,6 +248,12 @@ static void *layout_take(block_layout_t *l, size_t bytes) {
     return l->base ? l->base + off : NULL;
 }
 
+/* Does layer i (>= 2) hold layer i-1's entries as its prefix?  When both take every neighbour,
+ * every row of layer i-1 is a row of layer i, at the same offset. */
+static int block_shared(const rg_block_t *b, int i) {
+    return b->fanout[i] <= 0 && b->fanout[i - 1] <= 0;
+}
+
 static void block_layout(rg_block_t *b, block_layout_t *l) {
     int L = b->n_layers;
     b->target_pos = layout_take(l, (size_t) b->max_targets * sizeof(int32_t));
@@ -256,9 +262,19 @@ static void block_layout(rg_block_t *b, block_layout_t *l) {
     }
     for (int i = 1; i <= L; i++) {
         b->ptr[i] = layout_take(l, (size_t) (b->cap_nodes[i - 1] + 1) * sizeof(int64_t));
-        b->idx[i] = layout_take(l, (size_t) b->cap_edges[i] * sizeof(int32_t));
-        b->w[i] = layout_take(l, (size_t) b->cap_edges[i] * sizeof(float));
-        b->eid[i] = layout_take(l, (size_t) b->cap_edges[i] * sizeof(int64_t));
+        /* a layer followed by another full-neighbourhood layer keeps its entries as the prefix
+         * of the next one's (every row of it is copied there: see rg_block_sample) */
+        size_t ce = i < L && block_shared(b, i + 1) ? 0 : (size_t) b->cap_edges[i];
+        b->idx[i] = layout_take(l, ce * sizeof(int32_t));
+        b->w[i] = layout_take(l, ce * sizeof(float));
+        b->eid[i] = layout_take(l, ce * sizeof(int64_t));
+    }
+    for (int i = L; i >= 2; i--) {
+        if (block_shared(b, i)) {
+            b->idx[i - 1] = b->idx[i];
+            b->w[i - 1] = b->w[i];
+            b->eid[i - 1] = b->eid[i];
+        }
     }
     b->local = layout_take(l, (size_t) b->n_total * sizeof(int32_t));
     b->n_excluded = layout_take(l, (size_t) b->n_total * sizeof(int32_t));
@@ -493,9 +509,11 @@ rg_error_t rg_block_sample(rg_block_t *b, const rg_graph_t *g, const int32_t *ta
                 int64_t lo = ptr[i], n_i = ptr[i + 1] - lo;
                 if (block_copied(b, g, i, x, n_keep, F_prev, F)) {
                     int64_t plo = b->ptr[l - 1][i];
-                    memcpy(idx + lo, b->idx[l - 1] + plo, (size_t) n_i * sizeof *idx);
-                    memcpy(w + lo, b->w[l - 1] + plo, (size_t) n_i * sizeof *w);
-                    memcpy(eid + lo, b->eid[l - 1] + plo, (size_t) n_i * sizeof *eid);
+                    if (b->idx[l - 1] + plo != idx + lo) { /* else shared: already in place */
+                        memcpy(idx + lo, b->idx[l - 1] + plo, (size_t) n_i * sizeof *idx);
+                        memcpy(w + lo, b->w[l - 1] + plo, (size_t) n_i * sizeof *w);
+                        memcpy(eid + lo, b->eid[l - 1] + plo, (size_t) n_i * sizeof *eid);
+                    }
                     continue;
                 }
                 if (block_whole(F, block_deff(b, g, x))) {

@@ -313,6 +313,8 @@ static void test_sample_block_threads_inside(void **state) {
             RGT_OK(rg_block_sample(&b, &g, targets, B, excl, B / 4, &o, 11, 2));
             assert_true(b.n_edges[1] >= 16384);
             check_block(&g, &b, targets, B, excl, B / 4);
+            /* two full layers: layer 1's entries are layer 2's prefix, one storage */
+            assert_int_equal(b.idx[1] == b.idx[2], fanouts[f][0] <= 0 && fanouts[f][1] <= 0);
             h[k] = block_hash(&b);
             rg_block_free(&b);
         }
