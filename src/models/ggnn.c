@@ -72,9 +72,6 @@
  * OpenMP over blocks of decoder rows (one region forward, one backward); the aggregation uses
  * the mp ops' own threading; sgemm is OpenBLAS's, single-threaded inside each block.
  */
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,26 +301,6 @@ static void ggnn_input_rows_backward(float *gemb, float *gfeat, float *dX,
 
 /* ---- decoder: forward / backward over n rows ---- */
 
-/* Inside a parallel region, after a barrier: adds the weight-gradient slices of threads 1..
- * nthr-1 into the k tensors dst (len[i] floats each).  Slice t-1 starts at part + (t-1) *
- * stride and holds the k tensors one after the other; each thread adds its block of the
- * flattened floats, in thread order (deterministic for a given thread count). */
-static void ggnn_add_slices(float *const *dst, const size_t *len, int k, const float *part,
-                            size_t stride, int tid, int nthr) {
-    size_t lo = stride * (size_t) tid / (size_t) nthr;
-    size_t hi = stride * (size_t) (tid + 1) / (size_t) nthr;
-    for (size_t a = 0, off = 0; a < (size_t) k; off += len[a], a++) {
-        /* this thread's part of tensor a: flat [max(lo, off), min(hi, off + len)) */
-        size_t q0 = lo > off ? lo : off, q1 = hi < off + len[a] ? hi : off + len[a];
-        for (int t = 1; t < nthr; t++) {
-            const float *src = part + (size_t) (t - 1) * stride;
-            for (size_t q = q0; q < q1; q++) {
-                dst[a][q - off] += src[q];
-            }
-        }
-    }
-}
-
 /* The decoder's rows run on the threads in contiguous blocks, each thread through every step of
  * its block (z, dropout, MLP, scores) in one parallel region: per step over a batch of 512
  * rows the work is too small to pay a region's start-up, per block of rows it is not. */
@@ -343,7 +320,7 @@ static void ggnn_head_forward(const ggnn_view_t *p, ggnn_head_ws_t *w, const flo
     (void) nt;
     const size_t Z = 3 * (size_t) D;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt > 0 ? nt : omp_get_max_threads())
+#pragma omp parallel num_threads(rg_i_threads(nt))
 #endif
     {
         int tid, nthr;
@@ -392,7 +369,7 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
     (void) ntr;
     const size_t Z = 3 * (size_t) D;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(ntr > 0 ? ntr : omp_get_max_threads())
+#pragma omp parallel num_threads(rg_i_threads(ntr))
 #endif
     {
         int tid, nthr;
@@ -446,7 +423,7 @@ static void ggnn_head_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
 #endif
             float *dst[] = {g->w1, g->b1};
             size_t len[] = {nw, (size_t) H};
-            ggnn_add_slices(dst, len, 2, w->part, nw + (size_t) H, tid, nthr);
+            rg_i_add_slices(dst, len, 2, w->part, nw + (size_t) H, tid, nthr);
         }
     }
     rg_linear_backward(NULL, g->w2, g->b2, ds, w->o, p->w2, (int) n, H, 1);
@@ -584,7 +561,7 @@ static void ggnn_side_backward(const ggnn_view_t *p, const ggnn_view_t *g, ggnn_
 #endif
             float *dst[] = {g->wx, g->wh, g->bx, g->bh};
             size_t len[] = {6 * d * d, 3 * d * d, 3 * d, 3 * d};
-            ggnn_add_slices(dst, len, 4, gru_part, n_gru, tid, nthr);
+            rg_i_add_slices(dst, len, 4, gru_part, n_gru, tid, nthr);
         }
     }
     for (int s = T; s >= 1; s--) { /* the blocks' dh / dh_prev swaps, on the whole buffers */

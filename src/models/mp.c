@@ -329,9 +329,7 @@ void rg_mp_rated_mean_forward(float *out, int ld, const float *X, const rg_mp_cs
 #endif
     for (int64_t d = 0; d < n_dst; d++) {
         float *o1 = out + (size_t) d * (size_t) ld, *o2 = o1 + D;
-        int64_t lo = g->ptr[d], hi = g->ptr[d + 1];
-        float inv = hi > lo ? 1.0f / (float) (hi - lo) : 0.0f;
-        rg_i_rated_mean_row(o1, o2, X, g, lo, hi, mu, inv, D);
+        rg_i_rated_mean_row(o1, o2, X, g, g->ptr[d], g->ptr[d + 1], mu, rg_i_inv_deg(g, d), D);
     }
 }
 
@@ -441,14 +439,7 @@ void rg_mp_rated_mean_backward(float *dX, float *scratch, const float *dout, int
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-            size_t lo = slice * (size_t) tid / (size_t) nthr;
-            size_t hi = slice * (size_t) (tid + 1) / (size_t) nthr;
-            for (int t = 1; t < nthr; t++) {
-                const float *part = scratch + (size_t) (t - 1) * slice;
-                for (size_t i = lo; i < hi; i++) {
-                    dX[i] += part[i];
-                }
-            }
+            rg_i_add_slices(&dX, &slice, 1, scratch, slice, tid, nthr);
         }
     }
 }
