@@ -251,52 +251,16 @@ static rg_error_t ggnn_inputs_alloc(ggnn_t *t, const rg_model_t *m, const rg_gra
     return RG_SUCCESS;
 }
 
-/* X rows of the n distinct nodes `rows` of one side (rows NULL: nodes 0..n-1; offset 0 for
- * users, U for movies; emb is that side's id table): emb row + feature sum.  O(n D). */
-static void ggnn_input_rows(float *X, const float *emb, const float *feat,
-                            const rg_i_gnn_feat_t *f, const int32_t *rows, int64_t n,
-                            int64_t offset, int D) {
-    for (int64_t i = 0; i < n; i++) {
-        int64_t r = rows ? rows[i] : i, v = offset + r;
-        float *x = X + (size_t) v * (size_t) D;
-        memcpy(x, emb + (size_t) r * (size_t) D, (size_t) D * sizeof *x);
-        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
-            const float *fr = feat + (size_t) f->fidx[k] * (size_t) D;
-            for (int c = 0; c < D; c++) {
-                x[c] += f->fw[k] * fr[c];
-            }
-        }
-    }
-}
-
 /* X = [user_emb; movie_emb] + each node's feature sum for every node; then p reads X in place
  * of the id tables (every other part of the model takes its inputs through p).  O((U+M) D). */
 static void ggnn_inputs(ggnn_view_t *p, const ggnn_t *t, const rg_model_t *m) {
-    ggnn_input_rows(t->X, p->user_emb, p->feat, &t->feat, NULL, m->n_users, 0, t->D);
-    ggnn_input_rows(t->X, p->movie_emb, p->feat, &t->feat, NULL, m->n_movies, m->n_users, t->D);
+    size_t UD = (size_t) m->n_users * (size_t) t->D;
+    rg_i_gnn_inputs_forward(t->X, 1, p->user_emb, p->feat, &t->feat, NULL, m->n_users, 0, t->D,
+                            t->nt);
+    rg_i_gnn_inputs_forward(t->X + UD, 1, p->movie_emb, p->feat, &t->feat, NULL, m->n_movies,
+                            m->n_users, t->D, t->nt);
     p->user_emb = t->X;
-    p->movie_emb = t->X + (size_t) m->n_users * (size_t) t->D;
-}
-
-/* Backward of ggnn_input_rows: for each listed node, gemb row += dX row, gfeat rows += fw dX
- * row; then zeroes those dX rows for the next step.  O(n D). */
-static void ggnn_input_rows_backward(float *gemb, float *gfeat, float *dX,
-                                     const rg_i_gnn_feat_t *f, const int32_t *rows, int64_t n,
-                                     int64_t offset, int D) {
-    for (int64_t i = 0; i < n; i++) {
-        int64_t v = offset + rows[i];
-        float *dx = dX + (size_t) v * (size_t) D, *ge = gemb + (size_t) rows[i] * (size_t) D;
-        for (int c = 0; c < D; c++) {
-            ge[c] += dx[c];
-        }
-        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
-            float *gf = gfeat + (size_t) f->fidx[k] * (size_t) D;
-            for (int c = 0; c < D; c++) {
-                gf[c] += f->fw[k] * dx[c];
-            }
-        }
-        memset(dx, 0, (size_t) D * sizeof *dx);
-    }
+    p->movie_emb = t->X + UD;
 }
 
 /* ---- decoder: forward / backward over n rows ---- */
@@ -920,8 +884,9 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
      * no other row of X is read this step); their gradient dX (zero between steps) goes back
      * to both at the end */
     size_t UD = (size_t) m->n_users * (size_t) D;
-    ggnn_input_rows(t->X, p.user_emb, p.feat, &t->feat, ru, n_ru, 0, D);
-    ggnn_input_rows(t->X, p.movie_emb, p.feat, &t->feat, rm, n_rm, m->n_users, D);
+    rg_i_gnn_inputs_forward(t->X, 1, p.user_emb, p.feat, &t->feat, ru, n_ru, 0, D, nt);
+    rg_i_gnn_inputs_forward(t->X + UD, 1, p.movie_emb, p.feat, &t->feat, rm, n_rm, m->n_users, D,
+                            nt);
     p.user_emb = t->X;
     p.movie_emb = t->X + UD;
     float *g_user = g.user_emb, *g_movie = g.movie_emb;
@@ -970,8 +935,9 @@ static double ggnn_batch_grad(ggnn_t *t, rg_model_t *m, int64_t nu, int64_t ne, 
     ggnn_side_backward(&p, &g, &t->us, &ucsr, g.movie_emb, g.user_emb, t->unit_user, t->dpre,
                        t->gru_part, t->mp_scratch, mu, D, T, nt);
     /* forward was: X rows = emb rows + feature sums */
-    ggnn_input_rows_backward(g_user, g.feat, t->dX, &t->feat, ru, n_ru, 0, D);
-    ggnn_input_rows_backward(g_movie, g.feat, t->dX, &t->feat, rm, n_rm, m->n_users, D);
+    rg_i_gnn_inputs_backward(g_user, g.feat, t->dX, 1, 1, &t->feat, ru, n_ru, 0, D, nt);
+    rg_i_gnn_inputs_backward(g_movie, g.feat, t->dX + UD, 1, 1, &t->feat, rm, n_rm, m->n_users,
+                             D, nt);
     return loss;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
+
 static const char *const rg_i_gnn_table_names[RG_I_GNN_N_TABLES] = {
     "user_emb", "movie_emb", "user_bias", "movie_bias"};
 
@@ -285,5 +287,78 @@ void rg_i_gnn_head_backward(float *dbu, float *dbm, const float *dpred, const in
         /* forward was: pred = mu + bu[u] + bm[m] + s */
         dbu[users[i]] += dpred[i];
         dbm[movies[i]] += dpred[i];
+    }
+}
+
+/* ---- input rows ---- */
+
+void rg_i_gnn_inputs_forward(float *x, int scatter, const float *emb, const float *feat,
+                             const rg_i_gnn_feat_t *f, const int32_t *ids, int64_t n,
+                             int64_t offset, int D, int n_threads) {
+    int nt = rg_i_threads(rg_i_gnn_threads(n_threads, 64.0 * (double) n * D));
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt)
+#endif
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = ids ? ids[i] : i, v = offset + r;
+        float *xi = x + (size_t) (scatter ? r : i) * (size_t) D;
+        memcpy(xi, emb + (size_t) r * (size_t) D, (size_t) D * sizeof *xi);
+        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
+            const float *fr = feat + (size_t) f->fidx[k] * (size_t) D;
+            const float wk = f->fw[k]; /* hoisted: xi could alias fw for the compiler */
+            for (int c = 0; c < D; c++) {
+                xi[c] += wk * fr[c];
+            }
+        }
+    }
+}
+
+void rg_i_gnn_inputs_backward(float *gemb, float *gfeat, float *dx, int scatter, int clear,
+                              const rg_i_gnn_feat_t *f, const int32_t *ids, int64_t n,
+                              int64_t offset, int D, int n_threads) {
+    int nt = rg_i_threads(rg_i_gnn_threads(n_threads, 64.0 * (double) n * D));
+    (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid, nthr;
+        rg_i_team(&tid, &nthr);
+#ifdef _OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = ids ? ids[i] : i;
+            float *ge = gemb + (size_t) r * (size_t) D;
+            const float *di = dx + (size_t) (scatter ? r : i) * (size_t) D;
+            for (int c = 0; c < D; c++) {
+                ge[c] += di[c];
+            }
+        }
+        int64_t lo = f->n_rows * tid / nthr, hi = f->n_rows * (tid + 1) / nthr;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t r = ids ? ids[i] : i, v = offset + r;
+            const float *di = dx + (size_t) (scatter ? r : i) * (size_t) D;
+            for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
+                if (f->fidx[k] >= lo && f->fidx[k] < hi) {
+                    float *gf = gfeat + (size_t) f->fidx[k] * (size_t) D;
+                    const float wk = f->fw[k];
+                    for (int c = 0; c < D; c++) {
+                        gf[c] += wk * di[c];
+                    }
+                }
+            }
+        }
+        if (clear) {
+#ifdef _OPENMP
+#pragma omp barrier /* every thread has read every dx row */
+#pragma omp for schedule(static)
+#endif
+            for (int64_t i = 0; i < n; i++) {
+                int64_t r = ids ? ids[i] : i;
+                memset(dx + (size_t) (scatter ? r : i) * (size_t) D, 0, (size_t) D * sizeof *dx);
+            }
+        }
     }
 }

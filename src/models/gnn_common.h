@@ -84,6 +84,25 @@ int64_t rg_i_gnn_feat_rows(const rg_graph_t *g);
 /* Builds the feature CSR of every node of g.  Errors: RG_ENOMEM.  O(N + G M). */
 rg_error_t rg_i_gnn_feat_init(rg_i_gnn_feat_t *f, const rg_graph_t *g);
 void rg_i_gnn_feat_free(rg_i_gnn_feat_t *f);
+/* The input rows: embedding row plus the weighted sum of the node's feature rows.  For i < n,
+ * r = ids ? ids[i] : i is a row of emb (the id table of one node kind, whose node v has global
+ * id offset + r; or the table of every node, offset 0).  Writes x's row r when `scatter` (x
+ * indexed like emb), else row i (compact).  Rows run on the threads once there are enough of
+ * them (a pass of row copies and adds is bound by memory, not multiply-adds: weighed as 64 a
+ * float, a block of ML-100K's 2.6K rows runs on two threads, which took about half the time).
+ * O(n D + feature entries D). */
+void rg_i_gnn_inputs_forward(float *x, int scatter, const float *emb, const float *feat,
+                             const rg_i_gnn_feat_t *f, const int32_t *ids, int64_t n,
+                             int64_t offset, int D, int n_threads);
+/* Backward of rg_i_gnn_inputs_forward over DISTINCT ids, dx laid out as its x: gemb row r +=
+ * dx row, and each feature row += weight * the dx row of every node that has it (the feature
+ * rows are owned by the threads in blocks, each thread scanning every node's few entries, so
+ * their sums run in row order whatever the thread count).  With `clear`, the dx rows read are
+ * zeroed afterwards (a gradient table that must be zero between steps).
+ * O(n D + threads * feature entries + feature entries D). */
+void rg_i_gnn_inputs_backward(float *gemb, float *gfeat, float *dx, int scatter, int clear,
+                              const rg_i_gnn_feat_t *f, const int32_t *ids, int64_t n,
+                              int64_t offset, int D, int n_threads);
 
 /* ---- parameter averaging (Polyak-Ruppert) ----
  * Adam's iterates wander: epoch to epoch the validation RMSE of both models jumped by +-0.005

@@ -150,73 +150,6 @@ static rg_error_t sage_bind(sage_view_t *v, const rg_model_t *m, float *block) {
     return RG_SUCCESS;
 }
 
-/* x (n, D): row i = emb[v] + the weighted sum of v's feature rows, v = nodes[i] (nodes NULL:
- * v = i).  OpenMP over rows.  O(n D + feature entries D). */
-static void sage_inputs(float *x, const sage_view_t *p, const rg_i_gnn_feat_t *f,
-                        const int32_t *nodes, int64_t n, int D, int nt) {
-    /* a pass of row copies and adds is bound by memory, not multiply-adds: weighed as 64 per
-     * float, a block of ML-100K (2.6K rows) runs on the threads, and this pass and its backward
-     * took about half the time on two */
-    nt = rg_i_gnn_threads(nt, 64.0 * (double) n * D);
-    (void) nt;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-#endif
-    for (int64_t i = 0; i < n; i++) {
-        int64_t v = nodes ? nodes[i] : i;
-        float *xi = x + (size_t) i * (size_t) D;
-        memcpy(xi, p->emb + (size_t) v * (size_t) D, (size_t) D * sizeof *xi);
-        for (int64_t k = f->fptr[v]; k < f->fptr[v + 1]; k++) {
-            const float *fr = p->feat + (size_t) f->fidx[k] * (size_t) D;
-            const float wk = f->fw[k]; /* hoisted: xi could alias fw for the compiler */
-            for (int c = 0; c < D; c++) {
-                xi[c] += wk * fr[c];
-            }
-        }
-    }
-}
-
-/* Backward of sage_inputs over DISTINCT nodes (a block's): gemb[nodes[i]] += dx row i, and each
- * feature row's gradient += weight * dx row of every node that has it.  The feature rows are
- * owned by the threads in blocks (each thread scans every node's few entries).
- * O(n D + threads * feature entries + feature entries D). */
-static void sage_inputs_backward(float *gemb, float *gfeat, const float *dx,
-                                 const rg_i_gnn_feat_t *f, const int32_t *nodes, int64_t n,
-                                 int D, int nt) {
-    nt = rg_i_gnn_threads(nt, 64.0 * (double) n * D);
-    (void) nt;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-        int tid, nthr;
-        rg_i_team(&tid, &nthr);
-#ifdef _OPENMP
-#pragma omp for schedule(static) nowait
-#endif
-        for (int64_t i = 0; i < n; i++) {
-            float *ge = gemb + (size_t) nodes[i] * (size_t) D;
-            const float *di = dx + (size_t) i * (size_t) D;
-            for (int c = 0; c < D; c++) {
-                ge[c] += di[c];
-            }
-        }
-        int64_t lo = f->n_rows * tid / nthr, hi = f->n_rows * (tid + 1) / nthr;
-        for (int64_t i = 0; i < n; i++) {
-            const float *di = dx + (size_t) i * (size_t) D;
-            for (int64_t k = f->fptr[nodes[i]]; k < f->fptr[nodes[i] + 1]; k++) {
-                if (f->fidx[k] >= lo && f->fidx[k] < hi) {
-                    float *gf = gfeat + (size_t) f->fidx[k] * (size_t) D;
-                    const float wk = f->fw[k];
-                    for (int c = 0; c < D; c++) {
-                        gf[c] += wk * di[c];
-                    }
-                }
-            }
-        }
-    }
-}
-
 /* One SAGE layer: out (n_dst, D) = W [self | mean | centred-rating mean] + b over csr
  * (csr->w = the ratings of the entries), relu applied when `relu`; self (n_dst, D) is the dst
  * rows' own input (src itself when dst row i is src row i, as in blocks and full graphs); L
@@ -486,7 +419,7 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     RG_CHECK(sage_bind(&gr, m, t->opt.grads));
 
     /* ---- forward ---- */
-    sage_inputs(t->X2, &p, &t->feat, b->nodes[2], n2, D, nt);
+    rg_i_gnn_inputs_forward(t->X2, 0, p.emb, p.feat, &t->feat, b->nodes[2], n2, 0, D, nt);
     sage_layer_forward(t->H1b, &t->L2, t->X2, t->X2, &csr2, p.w1, p.b1, mu, D, 1, nt);
     float drop = m->hp.dropout;
     size_t n1D = (size_t) n1 * (size_t) D;
@@ -537,7 +470,8 @@ static rg_error_t sage_batch_grad(sage_t *t, rg_model_t *m, const rg_graph_t *g,
     sage_layer_backward(t->dX2, gr.w1, gr.b1, dH1, t->H1b, t->X2, &t->L2, &csr2, p.w1, mu, D,
                         1, t->mp_scratch, nt);
     /* forward was: x = emb[nodes] + feature sum */
-    sage_inputs_backward(gr.emb, gr.feat, t->dX2, &t->feat, b->nodes[2], n2, D, nt);
+    rg_i_gnn_inputs_backward(gr.emb, gr.feat, t->dX2, 0, 0, &t->feat, b->nodes[2], n2, 0, D,
+                             nt);
 
     int64_t nu = 0, nm = 0;
     for (int64_t i = 0; i < n2; i++) {
@@ -660,7 +594,7 @@ static rg_error_t sage_attach(rg_model_t *m, const rg_graph_t *g) {
     }
     sage_view_t p;
     RG_CHECK(sage_bind(&p, m, m->params));
-    sage_inputs(t->X, &p, &t->feat, NULL, N, D, t->nt);
+    rg_i_gnn_inputs_forward(t->X, 0, p.emb, p.feat, &t->feat, NULL, N, 0, D, t->nt);
     rg_mp_csr_t csr = {t->gptr, t->gidx, gw, NULL, N, N};
     float mu = (float) m->global_mean;
     sage_layer_forward(t->H1, &L, t->X, t->X, &csr, p.w1, p.b1, mu, D, 1, t->nt);
