@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/parallel.h"
 #include "models/gnn_common.h"
 #include "reelgraph/model.h"
 #include "reelgraph/nn.h"
